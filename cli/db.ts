@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { action, EXIT } from './context';
+import { checkDatabase, checkpoint, openWriter, schemaState } from '../database/connection';
+import { LATEST_SCHEMA_VERSION, migrate } from '../database/migrations';
+
+export function registerDbCommands(program: Command): void {
+  const db = program.command('db').description('database maintenance: migrate, check, vacuum');
+
+  db.command('migrate')
+    .description('create the database or apply pending schema migrations (also upgrades a DB written by the original)')
+    .action(
+      action((ctx) => {
+        const existed = fs.existsSync(ctx.dbPath);
+        const conn = openWriter(ctx.dbPath, { migrate: false });
+        try {
+          const before = schemaState(conn).version;
+          const applied = migrate(conn);
+          checkpoint(conn);
+          const result = { db: ctx.dbPath, created: !existed, from: Math.max(before, 0), to: LATEST_SCHEMA_VERSION, applied };
+          if (ctx.json) ctx.emit(result);
+          else ctx.info(applied.length ? `Migrated ${ctx.dbPath} from schema ${result.from} to ${result.to} (applied ${applied.join(', ')})` : `${ctx.dbPath} is up to date (schema ${result.to})`);
+          return EXIT.OK;
+        } finally {
+          conn.close();
+        }
+      }),
+    );
+
+  db.command('check')
+    .description('PRAGMA integrity_check and foreign_key_check')
+    .action(
+      action((ctx) => {
+        if (!fs.existsSync(ctx.dbPath)) {
+          ctx.warn(`ci-dash: no database at ${ctx.dbPath}`);
+          return EXIT.FAILED;
+        }
+        const conn = openWriter(ctx.dbPath, { migrate: false });
+        try {
+          const problems = checkDatabase(conn);
+          const state = schemaState(conn);
+          if (ctx.json) ctx.emit({ db: ctx.dbPath, ok: problems.length === 0, problems, schema: state });
+          else if (problems.length === 0) ctx.info(`ok: integrity and foreign keys (schema ${state.version}/${state.latest})`);
+          else for (const p of problems) ctx.warn(p);
+          return problems.length === 0 ? EXIT.OK : EXIT.FAILED;
+        } finally {
+          conn.close();
+        }
+      }),
+    );
+
+  db.command('vacuum')
+    .description('rebuild the file to reclaim space (never done after a routine ingest)')
+    .action(
+      action((ctx) => {
+        const conn = openWriter(ctx.dbPath);
+        try {
+          const before = fs.statSync(ctx.dbPath).size;
+          conn.exec('VACUUM');
+          checkpoint(conn);
+          const after = fs.statSync(ctx.dbPath).size;
+          if (ctx.json) ctx.emit({ db: ctx.dbPath, bytes_before: before, bytes_after: after });
+          else ctx.info(`vacuumed ${ctx.dbPath}: ${(before / 1024).toFixed(1)} KB -> ${(after / 1024).toFixed(1)} KB`);
+          return EXIT.OK;
+        } finally {
+          conn.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,7 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+
+// Placeholder: filled in by the issue that owns these routes.
+export function pagesRoutes(_ctx: AppContext): Router {
+  return Router();
+}

@@ -1,0 +1,84 @@
+/**
+ * The web app's view of the DB: one read-only connection, reopened when the file is replaced (sync
+ * pull renames a new file over it) and a response cache dropped whenever the data changes
+ * (another connection committed: PRAGMA data_version moves). Checked at most once per request.
+ */
+import fs from 'node:fs';
+import { kyselyFor, openReader, schemaState, type Db, type SchemaState, type Sqlite } from '../../database/connection';
+import { ResponseCache } from './cache';
+
+export class DatabaseUnavailableError extends Error {}
+
+export class DataSource {
+  readonly cache: ResponseCache;
+  private sqlite: Sqlite | null = null;
+  private kysely: Db | null = null;
+  private inode = -1;
+  private dataVersion = -1;
+  private lastCheck = 0;
+
+  constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024) {
+    this.cache = new ResponseCache(cacheBytes);
+  }
+
+  /** True when a DB file exists at the configured path. */
+  present(): boolean {
+    return fs.existsSync(this.dbPath);
+  }
+
+  /** Reopens or invalidates as needed; throws DatabaseUnavailableError when there is no usable file. */
+  refresh(): void {
+    const now = Date.now();
+    if (this.sqlite && now - this.lastCheck < 50) return;
+    this.lastCheck = now;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.dbPath);
+    } catch {
+      this.close();
+      throw new DatabaseUnavailableError('database file not found; run `ci-dash ingest` or `ci-dash sync pull`');
+    }
+    if (!this.sqlite || stat.ino !== this.inode) {
+      this.close();
+      this.sqlite = openReader(this.dbPath);
+      this.kysely = kyselyFor(this.sqlite);
+      this.inode = stat.ino;
+      this.dataVersion = -1;
+    }
+    const version = this.sqlite.pragma('data_version', { simple: true }) as number;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.cache.clear();
+    }
+  }
+
+  /** Typed query builder over the read-only connection. */
+  db(): Db {
+    this.refresh();
+    return this.kysely as Db;
+  }
+
+  /** Raw read-only connection, for SQLite-specific reads (explorer metadata, schema state). */
+  raw(): Sqlite {
+    this.refresh();
+    return this.sqlite as Sqlite;
+  }
+
+  schema(): SchemaState {
+    return schemaState(this.raw());
+  }
+
+  /** Forces a reopen on the next request (after an in-process sync). */
+  invalidate(): void {
+    this.close();
+    this.cache.clear();
+  }
+
+  close(): void {
+    if (this.kysely) void this.kysely.destroy().catch(() => undefined);
+    else this.sqlite?.close();
+    this.sqlite = null;
+    this.kysely = null;
+    this.inode = -1;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The only place that opens SQLite. Writers get WAL + foreign keys + busy timeout (SPEC §3.1);
+ * readers are read-only. `kyselyFor` wraps a connection in the typed query builder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from './schema';
+import { LATEST_SCHEMA_VERSION, currentSchemaVersion, migrate } from './migrations';
+
+export type Sqlite = BetterSqlite3.Database;
+export type Db = Kysely<Database>;
+
+export class DatabaseOpenError extends Error {}
+
+/** Opens (creating if needed) a writer connection and applies pending migrations. */
+export function openWriter(dbPath: string, options: { migrate?: boolean } = {}): Sqlite {
+  fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  let db: Sqlite;
+  try {
+    db = new BetterSqlite3(dbPath);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw new DatabaseOpenError(`cannot open database ${dbPath}: ${(err as Error).message}`);
+  }
+  if (options.migrate !== false) {
+    try {
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw new DatabaseOpenError(`cannot migrate database ${dbPath}: ${(err as Error).message}`);
+    }
+  }
+  return db;
+}
+
+/** Read-only connection for the web app and reports. The file must exist. */
+export function openReader(dbPath: string): Sqlite {
+  try {
+    const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (err) {
+    throw new DatabaseOpenError(`cannot open database ${dbPath} read-only: ${(err as Error).message}`);
+  }
+}
+
+export function kyselyFor(db: Sqlite): Db {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+}
+
+/** Makes the `.db` file complete on its own (evaluators and sync may copy only that file). */
+export function checkpoint(db: Sqlite): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+export type SchemaState = { version: number; latest: number; status: 'ok' | 'needs-migration' | 'too-new' | 'empty' };
+
+export function schemaState(db: Sqlite): SchemaState {
+  const version = currentSchemaVersion(db);
+  const status = version < 0 ? 'empty' : version < LATEST_SCHEMA_VERSION ? 'needs-migration' : version > LATEST_SCHEMA_VERSION ? 'too-new' : 'ok';
+  return { version, latest: LATEST_SCHEMA_VERSION, status };
+}
+
+/** `ci-dash db check`: integrity and foreign keys. Returns problems (empty = healthy). */
+export function checkDatabase(db: Sqlite): string[] {
+  const problems: string[] = [];
+  const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+  for (const row of integrity) if (row.integrity_check !== 'ok') problems.push(`integrity: ${row.integrity_check}`);
+  const fk = db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>;
+  for (const row of fk) problems.push(`foreign key: ${row.table} rowid ${row.rowid} -> missing ${row.parent}`);
+  return problems;
+}
+
+/** UTC `YYYY-MM-DD HH:MM:SS`, the timestamp format of every created_at/updated_at (SPEC §3.1). */
+export function utcTimestamp(date: Date = new Date()): string {
+  return date.toISOString().replace('T', ' ').slice(0, 19);
+}

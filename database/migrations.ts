@@ -1,0 +1,407 @@
+/**
+ * Numbered schema migrations. Applied only by `ci-dash db migrate`, at ingest/import start and by
+ * `sync pull` on the downloaded copy — never on a web request (the web app only checks the version).
+ *
+ * Raw better-sqlite3 is used here on purpose: DDL and the in-place upgrade of the original's DB are
+ * SQLite-specific. Application queries go through Kysely (database/schema.ts).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: BetterSqlite3.Database): void;
+}
+
+/** Compatibility tables: names, columns and types exactly as the original (SPEC §3.2). */
+const COMPAT_TABLES: Record<string, string> = {
+  test_runs: `CREATE TABLE test_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_date TEXT NOT NULL,
+    hardware TEXT NOT NULL,
+    docker_image TEXT,
+    overall_status TEXT,
+    total_tasks INTEGER DEFAULT 0,
+    passed_tasks INTEGER DEFAULT 0,
+    failed_tasks INTEGER DEFAULT 0,
+    unknown_tasks INTEGER DEFAULT 0,
+    not_run INTEGER DEFAULT 0,
+    run_datetime_pt TEXT,
+    machine_name TEXT,
+    github_log_url TEXT,
+    github_cron_log_url TEXT,
+    github_detail_log_url TEXT,
+    plot_github_url TEXT,
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    updated_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    UNIQUE(run_date, hardware, machine_name)
+  )`,
+  benchmark_results: `CREATE TABLE benchmark_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+    benchmark_name TEXT NOT NULL,
+    status TEXT,
+    gsm8k_accuracy REAL,
+    runtime_minutes INTEGER,
+    error_message TEXT,
+    timing_log_path TEXT,
+    github_detail_log_url TEXT,
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    UNIQUE(test_run_id, benchmark_name)
+  )`,
+  sanity_check_results: `CREATE TABLE sanity_check_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+    model_name TEXT NOT NULL,
+    status TEXT,
+    accuracy REAL,
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    UNIQUE(test_run_id, model_name)
+  )`,
+  log_files: `CREATE TABLE log_files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+    log_type TEXT NOT NULL,
+    log_name TEXT NOT NULL,
+    local_path TEXT,
+    github_url TEXT,
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    UNIQUE(test_run_id, log_type, log_name)
+  )`,
+  plot_files: `CREATE TABLE plot_files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+    benchmark_name TEXT NOT NULL,
+    plot_suffix TEXT,
+    local_path TEXT,
+    github_url TEXT,
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    UNIQUE(test_run_id, benchmark_name, plot_suffix)
+  )`,
+};
+
+const COMPAT_INDEXES = [
+  'CREATE INDEX IF NOT EXISTS idx_test_runs_date_hw ON test_runs(run_date, hardware)',
+  'CREATE INDEX IF NOT EXISTS idx_test_runs_date_hw_machine ON test_runs(run_date, hardware, machine_name)',
+  'CREATE INDEX IF NOT EXISTS idx_benchmark_results_run ON benchmark_results(test_run_id)',
+  'CREATE INDEX IF NOT EXISTS idx_sanity_check_results_run ON sanity_check_results(test_run_id)',
+  'CREATE INDEX IF NOT EXISTS idx_log_files_run ON log_files(test_run_id)',
+  'CREATE INDEX IF NOT EXISTS idx_plot_files_run ON plot_files(test_run_id)',
+  'CREATE INDEX IF NOT EXISTS idx_benchmark_results_name ON benchmark_results(benchmark_name)',
+];
+
+function tableExists(db: BetterSqlite3.Database, name: string): boolean {
+  return !!db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(name);
+}
+
+function columnNames(db: BetterSqlite3.Database, table: string): string[] {
+  return (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as Array<{ name: string }>).map((r) => r.name);
+}
+
+/** Column names and declared types of a CREATE TABLE text (ours, so a simple line parse is enough). */
+function declaredColumns(ddl: string): Array<{ name: string; decl: string }> {
+  return ddl
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => /^[a-z_]+ [A-Z]/.test(l))
+    .map((l) => ({ name: l.split(' ')[0], decl: l }));
+}
+
+/** True when test_runs carries a UNIQUE key on (run_date, hardware) without machine_name (the original's old DDL). */
+function hasOldRunKey(db: BetterSqlite3.Database): boolean {
+  const indexes = db.prepare("SELECT name FROM pragma_index_list('test_runs') WHERE \"unique\" = 1").all() as Array<{ name: string }>;
+  return indexes.some((ix) => {
+    const cols = (db.prepare('SELECT name FROM pragma_index_info(?)').all(ix.name) as Array<{ name: string }>).map((c) => c.name);
+    return cols.length === 2 && cols.includes('run_date') && cols.includes('hardware');
+  });
+}
+
+/**
+ * Rebuilds a compat table with our DDL, copying every row (columns both sides share). Used for the
+ * old `UNIQUE(run_date, hardware)` key, which cannot be altered in place.
+ */
+function rebuildTable(db: BetterSqlite3.Database, table: string): void {
+  const keep = columnNames(db, table).filter((c) => declaredColumns(COMPAT_TABLES[table]).some((d) => d.name === c));
+  const cols = keep.map((c) => `"${c}"`).join(', ');
+  db.exec(`ALTER TABLE ${table} RENAME TO ${table}__old`);
+  db.exec(COMPAT_TABLES[table]);
+  db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${table}__old`);
+  db.exec(`DROP TABLE ${table}__old`);
+}
+
+const compatTables: Migration = {
+  version: 1,
+  name: 'compat tables (create, or upgrade a DB written by the original)',
+  up(db) {
+    for (const [table, ddl] of Object.entries(COMPAT_TABLES)) {
+      if (!tableExists(db, table)) {
+        db.exec(ddl);
+        continue;
+      }
+      // Original DBs grew columns over time: add any the file lacks, keeping every row.
+      const have = new Set(columnNames(db, table));
+      for (const col of declaredColumns(ddl)) {
+        if (!have.has(col.name)) {
+          // SQLite refuses non-constant defaults in ADD COLUMN; timestamps get NULL for old rows.
+          db.exec(`ALTER TABLE ${table} ADD COLUMN ${col.decl.replace(/ DEFAULT CURRENT_TIMESTAMP/, '')}`);
+        }
+      }
+    }
+    if (hasOldRunKey(db)) {
+      // Children reference test_runs(id); ids are copied unchanged and legacy rename keeps their
+      // REFERENCES pointing at "test_runs", so the references stay valid.
+      db.pragma('legacy_alter_table = ON');
+      rebuildTable(db, 'test_runs');
+      db.pragma('legacy_alter_table = OFF');
+    }
+    for (const sql of COMPAT_INDEXES) db.exec(sql);
+  },
+};
+
+const extensionTables: Migration = {
+  version: 2,
+  name: 'extension tables (provenance, corrected facts, metrics, upstream, alerts, perf, srt)',
+  up(db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ingest_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        command TEXT,
+        base_dir TEXT,
+        layout TEXT,
+        source_commit TEXT,
+        tool_version TEXT,
+        dates_ok INTEGER DEFAULT 0,
+        dates_failed INTEGER DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'running'
+      );
+      CREATE TABLE IF NOT EXISTS ingest_issues (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ingest_run_id INTEGER REFERENCES ingest_runs(id) ON DELETE CASCADE,
+        run_date TEXT,
+        hardware TEXT,
+        severity TEXT NOT NULL,
+        code TEXT NOT NULL,
+        rel_path TEXT,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_ingest_issues_run ON ingest_issues(ingest_run_id);
+      CREATE INDEX IF NOT EXISTS idx_ingest_issues_date_hw ON ingest_issues(run_date, hardware);
+
+      CREATE TABLE IF NOT EXISTS run_meta (
+        test_run_id INTEGER PRIMARY KEY REFERENCES test_runs(id) ON DELETE CASCADE,
+        ingest_run_id INTEGER REFERENCES ingest_runs(id) ON DELETE SET NULL,
+        layout TEXT,
+        machine_source TEXT,
+        started_at TEXT,
+        started_at_source TEXT,
+        docker_image_own TEXT,
+        docker_required_missing INTEGER,
+        docker_optional_missing INTEGER,
+        docker_check_format TEXT,
+        detail_tree_url TEXT,
+        cron_dir_present INTEGER
+      );
+      CREATE TABLE IF NOT EXISTS task_meta (
+        benchmark_result_id INTEGER PRIMARY KEY REFERENCES benchmark_results(id) ON DELETE CASCADE,
+        task_exists INTEGER,
+        source TEXT,
+        source_rel_path TEXT,
+        result_dir TEXT,
+        rule_id TEXT,
+        gsm8k_threshold REAL,
+        below_threshold INTEGER,
+        skipped_reason TEXT,
+        note TEXT,
+        failing_line TEXT
+      );
+      CREATE TABLE IF NOT EXISTS sanity_models (
+        test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+        model_name TEXT NOT NULL,
+        status TEXT,
+        mean_accuracy REAL,
+        best_accuracy REAL,
+        threshold REAL,
+        trials INTEGER,
+        source_rel_path TEXT,
+        PRIMARY KEY (test_run_id, model_name)
+      );
+      CREATE TABLE IF NOT EXISTS benchmark_metrics (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+        benchmark_name TEXT NOT NULL,
+        result_dir TEXT NOT NULL,
+        source TEXT NOT NULL,
+        load_kind TEXT NOT NULL,
+        load_value INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL,
+        UNIQUE(test_run_id, benchmark_name, result_dir, source, load_kind, load_value, metric)
+      );
+      CREATE INDEX IF NOT EXISTS idx_benchmark_metrics_run ON benchmark_metrics(test_run_id);
+      CREATE INDEX IF NOT EXISTS idx_benchmark_metrics_series ON benchmark_metrics(benchmark_name, metric, load_kind, load_value);
+      CREATE TABLE IF NOT EXISTS plot_assets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hardware TEXT NOT NULL,
+        model TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        run_date TEXT NOT NULL,
+        suffix TEXT,
+        file_name TEXT NOT NULL,
+        rel_path TEXT NOT NULL,
+        bytes INTEGER,
+        UNIQUE(hardware, model, mode, file_name)
+      );
+      CREATE INDEX IF NOT EXISTS idx_plot_assets_hw_date ON plot_assets(hardware, run_date);
+      CREATE TABLE IF NOT EXISTS upstream_ci_reports (
+        report_date TEXT PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        amd_total INTEGER,
+        nvidia_total INTEGER,
+        coverage_pct REAL
+      );
+      CREATE TABLE IF NOT EXISTS upstream_ci_rows (
+        report_date TEXT NOT NULL REFERENCES upstream_ci_reports(report_date) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        section TEXT NOT NULL,
+        test_category TEXT NOT NULL,
+        amd_tests INTEGER,
+        nvidia_tests INTEGER,
+        coverage_text TEXT,
+        coverage_pct REAL,
+        PRIMARY KEY (report_date, row_index)
+      );
+      CREATE TABLE IF NOT EXISTS alert_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        run_date TEXT NOT NULL,
+        hardware TEXT NOT NULL,
+        machine_name TEXT NOT NULL DEFAULT '',
+        subject TEXT NOT NULL,
+        metric TEXT NOT NULL DEFAULT '',
+        load_value INTEGER NOT NULL DEFAULT -1,
+        current_value REAL,
+        baseline_value REAL,
+        baseline_desc TEXT,
+        delta_pct REAL,
+        state TEXT NOT NULL DEFAULT 'new',
+        note TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S','now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S','now')),
+        UNIQUE(kind, run_date, hardware, machine_name, subject, metric, load_value)
+      );
+      CREATE INDEX IF NOT EXISTS idx_alert_events_date ON alert_events(run_date, hardware);
+      CREATE TABLE IF NOT EXISTS digest_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_date TEXT NOT NULL,
+        hardware TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        sent_at TEXT,
+        status TEXT NOT NULL,
+        payload_rel_path TEXT
+      );
+      CREATE TABLE IF NOT EXISTS perf_runs (
+        run_id TEXT PRIMARY KEY,
+        run_date TEXT,
+        commit_sha TEXT,
+        branch TEXT,
+        source_file TEXT,
+        imported_at TEXT
+      );
+      CREATE TABLE IF NOT EXISTS perf_results (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES perf_runs(run_id) ON DELETE CASCADE,
+        gpu_config TEXT,
+        partition TEXT,
+        model TEXT,
+        variant TEXT,
+        server_args TEXT,
+        batch_size INTEGER,
+        input_len INTEGER,
+        output_len INTEGER,
+        latency_ms REAL,
+        input_throughput REAL,
+        output_throughput REAL,
+        overall_throughput REAL,
+        ttft_ms REAL,
+        acc_length REAL,
+        UNIQUE(run_id, gpu_config, partition, model, variant, server_args, batch_size, input_len, output_len)
+      );
+      CREATE TABLE IF NOT EXISTS srt_runs (
+        job_id TEXT PRIMARY KEY,
+        run_dir TEXT,
+        run_ts TEXT,
+        topology TEXT,
+        mode TEXT,
+        gpu_type TEXT,
+        gpus_total INTEGER,
+        container TEXT,
+        model TEXT,
+        precision TEXT,
+        isl INTEGER,
+        osl INTEGER,
+        profiler TEXT,
+        expected_concurrencies TEXT,
+        missing_concurrencies TEXT,
+        status TEXT,
+        status_reason TEXT,
+        metadata_json TEXT,
+        fingerprint TEXT,
+        imported_at TEXT
+      );
+      CREATE TABLE IF NOT EXISTS srt_points (
+        job_id TEXT NOT NULL REFERENCES srt_runs(job_id) ON DELETE CASCADE,
+        concurrency INTEGER NOT NULL,
+        metrics_json TEXT NOT NULL,
+        PRIMARY KEY (job_id, concurrency)
+      );
+      CREATE TABLE IF NOT EXISTS srt_tags (
+        job_id TEXT NOT NULL REFERENCES srt_runs(job_id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (job_id, tag)
+      );
+    `);
+  },
+};
+
+/** Every migration, in order. Later issues append new versions here; never edit a released one. */
+export const MIGRATIONS: Migration[] = [compatTables, extensionTables];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function currentSchemaVersion(db: BetterSqlite3.Database): number {
+  if (!tableExists(db, 'schema_migrations')) return tableExists(db, 'test_runs') ? 0 : -1;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Applies pending migrations, each in its own transaction. Returns the versions applied.
+ * Throws when the file is newer than this build (never downgrade).
+ */
+export function migrate(db: BetterSqlite3.Database): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)`);
+  const current = currentSchemaVersion(db);
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new Error(`database schema version ${current} is newer than this build supports (${LATEST_SCHEMA_VERSION}); upgrade ci-dash`);
+  }
+  const applied: number[] = [];
+  // PRAGMA foreign_keys cannot change inside a transaction; table rebuilds need it off.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.transaction(() => {
+        m.up(db);
+        db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%d %H:%M:%S','now'))").run(m.version);
+      })();
+      applied.push(m.version);
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
+  return applied;
+}

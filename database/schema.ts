@@ -1,0 +1,310 @@
+/**
+ * The typed Kysely `Database` interface. It mirrors database/migrations.ts exactly; every application
+ * query is written against it so that another dialect can be added later.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface TestRunsTable {
+  id: Generated<number>;
+  run_date: string;
+  hardware: string;
+  docker_image: string | null;
+  overall_status: string | null;
+  total_tasks: number | null;
+  passed_tasks: number | null;
+  failed_tasks: number | null;
+  unknown_tasks: number | null;
+  not_run: number | null;
+  run_datetime_pt: string | null;
+  machine_name: string | null;
+  github_log_url: string | null;
+  github_cron_log_url: string | null;
+  github_detail_log_url: string | null;
+  plot_github_url: string | null;
+  created_at: Generated<string | null>;
+  updated_at: Generated<string | null>;
+}
+
+export interface BenchmarkResultsTable {
+  id: Generated<number>;
+  test_run_id: number;
+  benchmark_name: string;
+  status: string | null;
+  gsm8k_accuracy: number | null;
+  runtime_minutes: number | null;
+  error_message: string | null;
+  timing_log_path: string | null;
+  github_detail_log_url: string | null;
+  created_at: Generated<string | null>;
+}
+
+export interface SanityCheckResultsTable {
+  id: Generated<number>;
+  test_run_id: number;
+  model_name: string;
+  status: string | null;
+  accuracy: number | null;
+  created_at: Generated<string | null>;
+}
+
+export interface LogFilesTable {
+  id: Generated<number>;
+  test_run_id: number;
+  log_type: string;
+  log_name: string;
+  local_path: string | null;
+  github_url: string | null;
+  created_at: Generated<string | null>;
+}
+
+export interface PlotFilesTable {
+  id: Generated<number>;
+  test_run_id: number;
+  benchmark_name: string;
+  plot_suffix: string | null;
+  local_path: string | null;
+  github_url: string | null;
+  created_at: Generated<string | null>;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  applied_at: string | null;
+}
+
+export interface IngestRunsTable {
+  id: Generated<number>;
+  started_at: string;
+  finished_at: string | null;
+  command: string | null;
+  base_dir: string | null;
+  layout: string | null;
+  source_commit: string | null;
+  tool_version: string | null;
+  dates_ok: number | null;
+  dates_failed: number | null;
+  status: 'running' | 'ok' | 'partial' | 'failed';
+}
+
+export interface IngestIssuesTable {
+  id: Generated<number>;
+  ingest_run_id: number | null;
+  run_date: string | null;
+  hardware: string | null;
+  severity: 'info' | 'warn' | 'error';
+  code: string;
+  rel_path: string | null;
+  message: string;
+}
+
+export interface RunMetaTable {
+  test_run_id: number;
+  ingest_run_id: number | null;
+  layout: string | null;
+  machine_source: string | null;
+  started_at: string | null;
+  started_at_source: string | null;
+  docker_image_own: string | null;
+  docker_required_missing: number | null;
+  docker_optional_missing: number | null;
+  docker_check_format: string | null;
+  detail_tree_url: string | null;
+  cron_dir_present: number | null;
+}
+
+export interface TaskMetaTable {
+  benchmark_result_id: number;
+  task_exists: number | null;
+  source: string | null;
+  source_rel_path: string | null;
+  result_dir: string | null;
+  rule_id: string | null;
+  gsm8k_threshold: number | null;
+  below_threshold: number | null;
+  skipped_reason: string | null;
+  note: string | null;
+  /** Extension: the classified failing line (last ERROR/FAILED/Traceback near the end), SPEC §11 #8. */
+  failing_line: string | null;
+}
+
+export interface SanityModelsTable {
+  test_run_id: number;
+  model_name: string;
+  status: string | null;
+  mean_accuracy: number | null;
+  best_accuracy: number | null;
+  threshold: number | null;
+  trials: number | null;
+  source_rel_path: string | null;
+}
+
+export interface BenchmarkMetricsTable {
+  id: Generated<number>;
+  test_run_id: number;
+  benchmark_name: string;
+  result_dir: string;
+  source: 'timing_summary' | 'csv' | 'serving_log';
+  load_kind: 'concurrency' | 'request_rate';
+  load_value: number;
+  metric: string;
+  value: number | null;
+}
+
+export interface PlotAssetsTable {
+  id: Generated<number>;
+  hardware: string;
+  model: string;
+  mode: string;
+  run_date: string;
+  suffix: string | null;
+  file_name: string;
+  rel_path: string;
+  bytes: number | null;
+}
+
+export interface UpstreamCiReportsTable {
+  report_date: string;
+  file_name: string;
+  format: 'flat' | 'sectioned';
+  amd_total: number | null;
+  nvidia_total: number | null;
+  coverage_pct: number | null;
+}
+
+export interface UpstreamCiRowsTable {
+  report_date: string;
+  row_index: number;
+  section: 'category' | 'per_pr' | 'additional' | 'flat' | 'total';
+  test_category: string;
+  amd_tests: number | null;
+  nvidia_tests: number | null;
+  coverage_text: string | null;
+  coverage_pct: number | null;
+}
+
+export type AlertState = 'new' | 'acknowledged' | 'expected' | 'fixed' | 'false_alarm';
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  kind: string;
+  run_date: string;
+  hardware: string;
+  machine_name: Generated<string>;
+  subject: string;
+  metric: Generated<string>;
+  load_value: Generated<number>;
+  current_value: number | null;
+  baseline_value: number | null;
+  baseline_desc: string | null;
+  delta_pct: number | null;
+  state: Generated<AlertState>;
+  note: string | null;
+  created_at: Generated<string>;
+  updated_at: Generated<string>;
+}
+
+export interface DigestLogTable {
+  id: Generated<number>;
+  run_date: string;
+  hardware: string;
+  channel: 'teams' | 'file' | 'stdout';
+  sent_at: string | null;
+  status: string;
+  payload_rel_path: string | null;
+}
+
+export interface PerfRunsTable {
+  run_id: string;
+  run_date: string | null;
+  commit_sha: string | null;
+  branch: string | null;
+  source_file: string | null;
+  imported_at: string | null;
+}
+
+export interface PerfResultsTable {
+  id: Generated<number>;
+  run_id: string;
+  gpu_config: string | null;
+  partition: string | null;
+  model: string | null;
+  variant: string | null;
+  server_args: string | null;
+  batch_size: number | null;
+  input_len: number | null;
+  output_len: number | null;
+  latency_ms: number | null;
+  input_throughput: number | null;
+  output_throughput: number | null;
+  overall_throughput: number | null;
+  ttft_ms: number | null;
+  acc_length: number | null;
+}
+
+export interface SrtRunsTable {
+  job_id: string;
+  run_dir: string | null;
+  run_ts: string | null;
+  topology: string | null;
+  mode: string | null;
+  gpu_type: string | null;
+  gpus_total: number | null;
+  container: string | null;
+  model: string | null;
+  precision: string | null;
+  isl: number | null;
+  osl: number | null;
+  profiler: string | null;
+  expected_concurrencies: string | null;
+  missing_concurrencies: string | null;
+  status: string | null;
+  status_reason: string | null;
+  metadata_json: string | null;
+  fingerprint: string | null;
+  imported_at: string | null;
+}
+
+export interface SrtPointsTable {
+  job_id: string;
+  concurrency: number;
+  metrics_json: string;
+}
+
+export interface SrtTagsTable {
+  job_id: string;
+  tag: string;
+}
+
+export interface Database {
+  test_runs: TestRunsTable;
+  benchmark_results: BenchmarkResultsTable;
+  sanity_check_results: SanityCheckResultsTable;
+  log_files: LogFilesTable;
+  plot_files: PlotFilesTable;
+  schema_migrations: SchemaMigrationsTable;
+  ingest_runs: IngestRunsTable;
+  ingest_issues: IngestIssuesTable;
+  run_meta: RunMetaTable;
+  task_meta: TaskMetaTable;
+  sanity_models: SanityModelsTable;
+  benchmark_metrics: BenchmarkMetricsTable;
+  plot_assets: PlotAssetsTable;
+  upstream_ci_reports: UpstreamCiReportsTable;
+  upstream_ci_rows: UpstreamCiRowsTable;
+  alert_events: AlertEventsTable;
+  digest_log: DigestLogTable;
+  perf_runs: PerfRunsTable;
+  perf_results: PerfResultsTable;
+  srt_runs: SrtRunsTable;
+  srt_points: SrtPointsTable;
+  srt_tags: SrtTagsTable;
+}
+
+export type TestRun = Selectable<TestRunsTable>;
+export type NewTestRun = Insertable<TestRunsTable>;
+export type TestRunUpdate = Updateable<TestRunsTable>;
+export type BenchmarkResult = Selectable<BenchmarkResultsTable>;
+export type SanityCheckResult = Selectable<SanityCheckResultsTable>;
+export type TaskMeta = Selectable<TaskMetaTable>;
+export type RunMeta = Selectable<RunMetaTable>;
+export type AlertEvent = Selectable<AlertEventsTable>;
