@@ -12,6 +12,7 @@ import { registerSyncCommands } from './sync';
 import { registerPerfCommands } from './perf';
 import { registerSrtCommands } from './srt';
 import { registerDigestCommands } from './digest';
+import { registerAcceptanceCommands } from './acceptance';
 
 export function buildProgram(): Command {
   const program = new Command('ci-dash')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPerfCommands(program, importCmd);
   registerSrtCommands(program, importCmd);
   registerDigestCommands(program);
+  registerAcceptanceCommands(program);
   program.addCommand(importCmd);
   // Sub-commands inherit exitOverride so usage errors come back here as exit 2.
   for (const cmd of program.commands) cmd.exitOverride();
