@@ -1,0 +1,14 @@
+/** Spawns the real CLI (from source, through tsx) and returns its exit code and output. */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ENTRY = path.join(__dirname, 'cli-entry.ts');
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
