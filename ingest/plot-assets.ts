@@ -1,18 +1,90 @@
 /**
- * Real plot PNGs on disk → `plot_assets` rows (SPEC §4.14). Placeholder: owned by the acceptance/extras engineer.
+ * Real plot PNGs on disk → `plot_assets` rows (SPEC §4.14). The compat `plot_files` rows only name the
+ * files the original expected; the plots page shows what really exists, whatever its name variant (§2.4).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Hardware } from '../config';
 import type { Insertable } from 'kysely';
 import type { PlotAssetsTable } from '../database/schema';
-import type { Collected } from './types';
+import type { Collected, IngestIssue } from './types';
 
 export type PlotAssetRow = Insertable<PlotAssetsTable>;
 
+export const PLOT_MODES = ['online', 'offline'] as const;
+export type PlotMode = (typeof PLOT_MODES)[number];
+
+export interface PlotName {
+  run_date: string;
+  /** Model token as written in the file name (one-offs say `DeepSeek-V3` inside the `DeepSeek-V3-0324` folder). */
+  nameModel: string;
+  mode: PlotMode;
+  /** `standard`, `all`, `mtp`, …; null for the legacy suffix-less `{date}_{MODEL}_online.png`. */
+  suffix: string | null;
+}
+
+// Greedy model group: the mode token is the last `_online`/`_offline`, so models containing `_` still parse.
+const PLOT_NAME = /^(\d{4})(\d{2})(\d{2})_(.+)_(online|offline)(?:_([A-Za-z0-9][A-Za-z0-9_-]*))?\.png$/;
+
+/** Parses `{date}_{MODEL}_{mode}[_{suffix}].png`; null for anything else (incl. impossible dates). */
+export function parsePlotFileName(fileName: string): PlotName | null {
+  const m = PLOT_NAME.exec(fileName);
+  if (!m) return null;
+  const [, y, mo, d, nameModel, mode, suffix] = m;
+  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return null;
+  return { run_date: `${y}${mo}${d}`, nameModel, mode: mode as PlotMode, suffix: suffix ?? null };
+}
+
+const listDir = (dir: string): fs.Dirent[] => {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch {
+    return [];
+  }
+};
+
+const statOrNull = (p: string): fs.Stats | null => {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+};
+
 /**
- * @param baseDir base dir of the logs
- * @param plotRootRel folder holding `{MODEL}/online/*.png`, relative to baseDir (`plot/{hw}` on the log
+ * Scans `{plotRootRel}/{MODEL}/{online,offline}/*.png` under baseDir.
+ * @param plotRootRel folder holding the model folders, relative to baseDir (`plot/{hw}` on the log
  *        branch, `plots_server` on a CI machine)
  */
-export function collectPlotAssets(_baseDir: string, _plotRootRel: string, _hw: Hardware): Collected<PlotAssetRow> {
-  return { rows: [], issues: [] };
+export function collectPlotAssets(baseDir: string, plotRootRel: string, hw: Hardware): Collected<PlotAssetRow> {
+  const rows: PlotAssetRow[] = [];
+  const issues: IngestIssue[] = [];
+  for (const modelEntry of listDir(path.join(baseDir, plotRootRel))) {
+    // Symlinked folders count (synthetic trees and some checkouts link instead of copying).
+    if (!modelEntry.isDirectory() && !modelEntry.isSymbolicLink()) continue;
+    for (const mode of PLOT_MODES) {
+      const modeRel = path.posix.join(plotRootRel.split(path.sep).join('/'), modelEntry.name, mode);
+      for (const file of listDir(path.join(baseDir, modeRel))) {
+        if (!file.name.toLowerCase().endsWith('.png')) continue;
+        const relPath = `${modeRel}/${file.name}`;
+        const stat = statOrNull(path.join(baseDir, relPath));
+        if (!stat?.isFile()) continue;
+        const parsed = parsePlotFileName(file.name);
+        if (!parsed || parsed.mode !== mode) {
+          issues.push({
+            run_date: null,
+            hardware: hw,
+            severity: 'info',
+            code: 'plot_name_unknown',
+            rel_path: relPath,
+            message: parsed ? `plot says mode ${parsed.mode} but sits in a ${mode} folder; not listed` : 'plot file name is not {YYYYMMDD}_{MODEL}_{online|offline}[_{suffix}].png; not listed',
+          });
+          continue;
+        }
+        rows.push({ hardware: hw, model: modelEntry.name, mode, run_date: parsed.run_date, suffix: parsed.suffix, file_name: file.name, rel_path: relPath, bytes: stat.size });
+      }
+    }
+  }
+  return { rows, issues };
 }
