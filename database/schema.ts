@@ -243,36 +243,106 @@ export interface PerfResultsTable {
 
 export interface SrtRunsTable {
   job_id: string;
+  job_name: string | null;
   run_dir: string | null;
+  /** `YYYY-MM-DD HH:MM:SS` as written by the run (local time of the cluster). */
   run_ts: string | null;
+  /** `v2` (flat `{jobid}.json`) or `legacy` (`run_metadata`). */
+  metadata_format: string | null;
   topology: string | null;
   mode: string | null;
   gpu_type: string | null;
+  gpus_per_node: number | null;
   gpus_total: number | null;
+  prefill_nodes: number | null;
+  decode_nodes: number | null;
+  agg_nodes: number | null;
+  prefill_workers: number | null;
+  decode_workers: number | null;
+  agg_workers: number | null;
   container: string | null;
+  framework_version: string | null;
+  backend_type: string | null;
+  frontend_type: string | null;
   model: string | null;
   precision: string | null;
   isl: number | null;
   osl: number | null;
   profiler: string | null;
+  /** JSON array of numbers, or NULL when the run does not say. */
   expected_concurrencies: string | null;
   missing_concurrencies: string | null;
-  status: string | null;
+  /** `ok` / `incomplete` / `skipped`. */
+  status: string;
   status_reason: string | null;
   metadata_json: string | null;
+  config_json: string | null;
   fingerprint: string | null;
-  imported_at: string | null;
+  /** Set once a user edited the tags in the UI; re-import then keeps them. */
+  tags_edited_at: string | null;
+  imported_at: string;
 }
 
-export interface SrtPointsTable {
+export type SrtLatencyColumn = `${'mean' | 'median' | 'std' | 'p99'}_${'ttft' | 'tpot' | 'itl' | 'e2el'}_ms`;
+
+export interface SrtPointsTable extends Record<SrtLatencyColumn, number | null> {
   job_id: string;
   concurrency: number;
-  metrics_json: string;
+  result_file: string;
+  gpus: number | null;
+  duration: number | null;
+  completed: number | null;
+  num_prompts: number | null;
+  total_input_tokens: number | null;
+  total_output_tokens: number | null;
+  request_throughput: number | null;
+  request_goodput: number | null;
+  output_throughput: number | null;
+  peak_output_tokens_per_s: number | null;
+  total_token_throughput: number | null;
+  output_tps_per_gpu: number | null;
+  total_tps_per_gpu: number | null;
+  tps_per_user: number | null;
 }
 
 export interface SrtTagsTable {
   job_id: string;
   tag: string;
+  /** `file` (from `{jobid}.json`) or `user` (edited in the UI). */
+  source: Generated<string>;
+}
+
+export interface SrtNodeMetricsTable {
+  id: Generated<number>;
+  job_id: string;
+  log_file: string;
+  node: string;
+  worker_type: string;
+  worker_id: string;
+  /** `prefill_batch` / `decode_batch` / `memory`. */
+  kind: string;
+  ts: string;
+  dp_rank: number | null;
+  tp_rank: number | null;
+  ep_rank: number | null;
+  pp_rank: number | null;
+  new_seq: number | null;
+  new_token: number | null;
+  cached_token: number | null;
+  num_token: number | null;
+  token_usage: number | null;
+  preallocated_usage: number | null;
+  running_req: number | null;
+  queue_req: number | null;
+  prealloc_req: number | null;
+  inflight_req: number | null;
+  transfer_req: number | null;
+  input_throughput: number | null;
+  gen_throughput: number | null;
+  avail_mem_gb: number | null;
+  mem_usage_gb: number | null;
+  kv_size_gb: number | null;
+  kv_tokens: number | null;
 }
 
 export interface Database {
@@ -298,6 +368,7 @@ export interface Database {
   srt_runs: SrtRunsTable;
   srt_points: SrtPointsTable;
   srt_tags: SrtTagsTable;
+  srt_node_metrics: SrtNodeMetricsTable;
 }
 
 export type TestRun = Selectable<TestRunsTable>;

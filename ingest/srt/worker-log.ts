@@ -1,0 +1,138 @@
+/**
+ * SGLang worker logs of a disaggregated run: `{node}_{prefill|decode|frontend}_{id}.{err|out}`.
+ * Scheduler lines carry a tag `[YYYY-MM-DD HH:MM:SS DPn TPn EPn]`, `[… TPn]` or `[… PPn]`; we keep
+ * `Prefill batch`, `Decode batch` and the memory lines (weights, KV cache) as typed samples.
+ */
+
+export type WorkerType = 'prefill' | 'decode' | 'frontend';
+export type SampleKind = 'prefill_batch' | 'decode_batch' | 'memory';
+
+export interface WorkerLogName {
+  node: string;
+  workerType: WorkerType;
+  workerId: string;
+}
+
+export interface NodeSample {
+  kind: SampleKind;
+  ts: string;
+  line: number;
+  dp_rank: number | null;
+  tp_rank: number | null;
+  ep_rank: number | null;
+  pp_rank: number | null;
+  new_seq: number | null;
+  new_token: number | null;
+  cached_token: number | null;
+  num_token: number | null;
+  token_usage: number | null;
+  preallocated_usage: number | null;
+  running_req: number | null;
+  queue_req: number | null;
+  prealloc_req: number | null;
+  inflight_req: number | null;
+  transfer_req: number | null;
+  input_throughput: number | null;
+  gen_throughput: number | null;
+  avail_mem_gb: number | null;
+  mem_usage_gb: number | null;
+  kv_size_gb: number | null;
+  kv_tokens: number | null;
+}
+
+export type SampleField = Exclude<keyof NodeSample, 'kind' | 'ts' | 'line' | 'dp_rank' | 'tp_rank' | 'ep_rank' | 'pp_rank'>;
+
+const LOG_NAME_RE = /^(.+)_(prefill|decode|frontend)_([^.]+)\.(err|out)$/;
+
+export function parseWorkerLogName(fileName: string): WorkerLogName | null {
+  const m = LOG_NAME_RE.exec(fileName);
+  return m ? { node: m[1], workerType: m[2] as WorkerType, workerId: m[3] } : null;
+}
+
+// One regex for all three tag forms: the rank tokens are optional and ordered DP, TP, EP, PP.
+const TAG_RE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: DP(\d+))?(?: TP(\d+))?(?: EP(\d+))?(?: PP(\d+))?\]\s*(.*)$/;
+
+// Batch-line field names as SGLang prints them → our column.
+const PREFILL_FIELDS: Record<string, SampleField> = {
+  '#new-seq': 'new_seq',
+  '#new-token': 'new_token',
+  '#cached-token': 'cached_token',
+  'token usage': 'token_usage',
+  '#running-req': 'running_req',
+  '#queue-req': 'queue_req',
+  '#prealloc-req': 'prealloc_req',
+  '#inflight-req': 'inflight_req',
+  'input throughput (token/s)': 'input_throughput',
+};
+
+const DECODE_FIELDS: Record<string, SampleField> = {
+  '#running-req': 'running_req',
+  '#token': 'num_token',
+  '#full token': 'num_token',
+  'token usage': 'token_usage',
+  'pre-allocated usage': 'preallocated_usage',
+  '#prealloc-req': 'prealloc_req',
+  '#transfer-req': 'transfer_req',
+  '#queue-req': 'queue_req',
+  'gen throughput (token/s)': 'gen_throughput',
+};
+
+const MEMORY_PATTERNS: Array<[RegExp, SampleField]> = [
+  [/avail mem=([\d.]+)\s*GB/, 'avail_mem_gb'],
+  [/mem usage=([\d.]+)\s*GB/, 'mem_usage_gb'],
+  [/KV size:\s*([\d.]+)\s*GB/, 'kv_size_gb'],
+  [/#tokens:\s*(\d+)/, 'kv_tokens'],
+];
+
+function emptySample(kind: SampleKind, ts: string, line: number, ranks: Array<string | undefined>): NodeSample {
+  const rank = (v: string | undefined) => (v === undefined ? null : Number(v));
+  return {
+    kind, ts, line,
+    dp_rank: rank(ranks[0]), tp_rank: rank(ranks[1]), ep_rank: rank(ranks[2]), pp_rank: rank(ranks[3]),
+    new_seq: null, new_token: null, cached_token: null, num_token: null, token_usage: null, preallocated_usage: null,
+    running_req: null, queue_req: null, prealloc_req: null, inflight_req: null, transfer_req: null,
+    input_throughput: null, gen_throughput: null, avail_mem_gb: null, mem_usage_gb: null, kv_size_gb: null, kv_tokens: null,
+  };
+}
+
+/** `key: value, key: value, …` after the batch label; unknown keys (e.g. `cuda graph`) are ignored. */
+function fillFields(sample: NodeSample, body: string, fields: Record<string, SampleField>): void {
+  for (const part of body.split(',')) {
+    const colon = part.lastIndexOf(':');
+    if (colon < 0) continue;
+    const field = fields[part.slice(0, colon).trim()];
+    const value = Number(part.slice(colon + 1).trim());
+    if (field && part.slice(colon + 1).trim() !== '' && Number.isFinite(value)) sample[field] = value;
+  }
+}
+
+/** Every batch and memory sample of one worker log, in file order. */
+export function parseWorkerLog(text: string): NodeSample[] {
+  const samples: NodeSample[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
+    if (raw.length === 0 || raw.charCodeAt(0) !== 91 /* [ */) continue;
+    const m = TAG_RE.exec(raw.trimEnd());
+    if (!m) continue;
+    const body = m[6];
+    const ranks = [m[2], m[3], m[4], m[5]];
+    if (body.startsWith('Prefill batch')) {
+      const s = emptySample('prefill_batch', m[1], i + 1, ranks);
+      fillFields(s, body.slice('Prefill batch'.length), PREFILL_FIELDS);
+      samples.push(s);
+    } else if (body.startsWith('Decode batch')) {
+      const s = emptySample('decode_batch', m[1], i + 1, ranks);
+      fillFields(s, body.slice('Decode batch'.length), DECODE_FIELDS);
+      samples.push(s);
+    } else if (/avail mem=|mem usage=|KV size:/.test(body)) {
+      const s = emptySample('memory', m[1], i + 1, ranks);
+      for (const [re, field] of MEMORY_PATTERNS) {
+        const hit = re.exec(body);
+        if (hit) s[field] = Number(hit[1]);
+      }
+      samples.push(s);
+    }
+  }
+  return samples;
+}
