@@ -1,0 +1,214 @@
+/**
+ * The data repo's work clone (SPEC §6): a partial, single-branch clone with a sparse checkout of the
+ * DB's folder only (the log branch carries > 1 GB of logs). Every git command runs through simple-git
+ * with an environment built here: the token reaches git only as an extraheader in that command's
+ * environment (§6.1) — never in a URL, `.git/config`, argv, logs or error messages.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { redactSecrets } from '../config';
+import type { SyncOptions } from './options';
+
+/** A sync failure whose message is already safe to print or send to a client. */
+export class SyncError extends Error {}
+
+// Ambient variables simple-git would refuse or strip; we pass a clean environment plus our own keys.
+const GIT_ENV_KEYS = new Set(['EDITOR', 'PAGER', 'PREFIX', 'SSH_ASKPASS', 'VISUAL']);
+const OUR_GIT_KEYS = [
+  'GIT_CONFIG_COUNT',
+  'GIT_CONFIG_KEY_0',
+  'GIT_CONFIG_VALUE_0',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+];
+
+/**
+ * The per-command auth environment: an `http.<origin>/.extraheader` for the remote's own host, so
+ * the token never goes to another host and never lands in any file. Empty without a token or for
+ * non-HTTP remotes (local paths, file://, ssh).
+ */
+export function gitAuthEnv(repoUrl: string, token: string | null): Record<string, string> {
+  if (!token) return {};
+  let url: URL;
+  try {
+    url = new URL(repoUrl);
+  } catch {
+    return {};
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${url.protocol}//${url.host}/.extraheader`,
+    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
+  };
+}
+
+/** Refuses a DATA_REPO that carries credentials: they would be persisted in `.git/config` (§11 S5). */
+export function assertCleanRepoUrl(repoUrl: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(repoUrl) && !/^ssh:\/\/[^/:@]+@/i.test(repoUrl)) {
+    throw new SyncError(`DATA_REPO must not contain credentials (${redactSecrets(repoUrl)}); put the token in GITHUB_TOKEN`);
+  }
+}
+
+function gitEnvironment(opts: SyncOptions): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^GIT_/i.test(k) || GIT_ENV_KEYS.has(k.toUpperCase())) continue;
+    base[k] = v;
+  }
+  return {
+    ...base,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: opts.author.name,
+    GIT_AUTHOR_EMAIL: opts.author.email,
+    GIT_COMMITTER_NAME: opts.author.name,
+    GIT_COMMITTER_EMAIL: opts.author.email,
+    ...gitAuthEnv(opts.repo ?? '', opts.token),
+  };
+}
+
+/** Error text safe to show: credential patterns redacted, the token and its header form removed. */
+export function scrub(text: string, token: string | null): string {
+  let out = text;
+  if (token) {
+    out = out.split(token).join('***');
+    out = out.split(Buffer.from(`x-access-token:${token}`).toString('base64')).join('***');
+  }
+  return redactSecrets(out);
+}
+
+export interface RemoteBlob {
+  commit: string;
+  blob: string;
+  size: number;
+}
+
+export class DataClone {
+  private readonly env: Record<string, string>;
+
+  constructor(private readonly opts: SyncOptions) {
+    if (!opts.repo) throw new SyncError('DATA_REPO is not set (clone URL of the data repo); pass --repo or set DATA_REPO');
+    assertCleanRepoUrl(opts.repo);
+    this.env = gitEnvironment(opts);
+  }
+
+  private git(dir = this.opts.workDir): SimpleGit {
+    return simpleGit({
+      baseDir: dir,
+      allowEnvironment: OUR_GIT_KEYS,
+      unsafe: { allowUnsafeConfigEnvCount: true },
+    }).env(this.env);
+  }
+
+  /** Runs one git step, turning failures into a SyncError with a redacted message. */
+  private async run<T>(what: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      const detail = ((err as Error).message ?? String(err)).trim().split('\n').filter(Boolean).slice(0, 4).join(' | ');
+      throw new SyncError(scrub(`git ${what} failed: ${detail}`, this.opts.token));
+    }
+  }
+
+  /** Clones on first use (atomically: into a temp dir, then rename), else fetches the branch. */
+  async update(): Promise<void> {
+    const { workDir, branch, repo } = this.opts;
+    if (fs.existsSync(path.join(workDir, '.git'))) {
+      const current = (await this.run('remote get-url', () => this.git().raw(['remote', 'get-url', 'origin']))).trim();
+      if (current !== repo) await this.run('remote set-url', () => this.git().raw(['remote', 'set-url', 'origin', repo as string]));
+      await this.run(`fetch origin ${branch}`, () =>
+        this.git().raw(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]),
+      );
+      return;
+    }
+    const parent = path.dirname(workDir);
+    fs.mkdirSync(parent, { recursive: true });
+    const staging = `${workDir}.clone-${process.pid}`;
+    fs.rmSync(staging, { recursive: true, force: true });
+    try {
+      await this.run(`clone (branch ${branch})`, () =>
+        this.git(parent).raw(['clone', '--quiet', '--filter=blob:none', '--no-checkout', '--single-branch', '--branch', branch, '--', repo as string, staging]),
+      );
+      await this.run('sparse-checkout', () => this.git(staging).raw(['sparse-checkout', 'set', '--no-cone', this.sparsePattern()]));
+      if (fs.existsSync(workDir)) {
+        throw new SyncError(`work dir ${workDir} exists but is not a git clone; remove it or set DATA_WORK_DIR`);
+      }
+      fs.renameSync(staging, workDir);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Only the DB's folder is checked out (or the file itself when it sits at the repo root). */
+  private sparsePattern(): string {
+    const dir = path.posix.dirname(this.opts.pathInRepo);
+    return dir === '.' ? `/${this.opts.pathInRepo}` : `/${dir}/`;
+  }
+
+  /** Commit id of origin/{branch} after update(), or null when the branch has no commits yet. */
+  async tip(): Promise<string | null> {
+    try {
+      return (await this.git().raw(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${this.opts.branch}^{commit}`])).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The DB blob at a commit, or null when the file is not there. */
+  async blobAt(commit: string): Promise<RemoteBlob | null> {
+    let blob: string;
+    try {
+      blob = (await this.git().raw(['rev-parse', '--verify', '--quiet', `${commit}:${this.opts.pathInRepo}`])).trim();
+    } catch {
+      return null;
+    }
+    if (!blob) return null;
+    const size = Number((await this.run('cat-file -s', () => this.git().raw(['cat-file', '-s', blob]))).trim());
+    return { commit, blob, size };
+  }
+
+  async remoteBlob(): Promise<RemoteBlob | null> {
+    const tip = await this.tip();
+    return tip ? this.blobAt(tip) : null;
+  }
+
+  async commitDate(commit: string): Promise<string> {
+    return (await this.run('log', () => this.git().raw(['log', '-1', '--format=%cI', commit]))).trim();
+  }
+
+  /** Writes a blob's bytes to `dest` (may fetch it lazily from the promisor remote). */
+  async readBlob(blob: string, dest: string): Promise<void> {
+    const bytes = await this.run('cat-file blob', () => this.git().binaryCatFile(['blob', blob]));
+    fs.writeFileSync(dest, bytes);
+  }
+
+  /** Puts `file` at DATA_DB_PATH on top of origin/{branch} and commits it. Returns the new commit id. */
+  async commitOnTip(file: string, message: string): Promise<string> {
+    const { branch, workDir, pathInRepo } = this.opts;
+    await this.run('checkout', () => this.git().raw(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`]));
+    await this.run('reset', () => this.git().raw(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]));
+    const target = path.join(workDir, ...pathInRepo.split('/'));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(file, target);
+    await this.run('add', () => this.git().raw(['add', '--sparse', '--', pathInRepo]));
+    await this.run('commit', () => this.git().raw(['commit', '--quiet', '--no-verify', '-m', message]));
+    return (await this.git().raw(['rev-parse', 'HEAD'])).trim();
+  }
+
+  /** Pushes HEAD to the branch, never forcing. Returns false on a non-fast-forward rejection. */
+  async push(): Promise<boolean> {
+    try {
+      await this.git().raw(['push', '--quiet', '--porcelain', 'origin', `HEAD:refs/heads/${this.opts.branch}`]);
+      return true;
+    } catch (err) {
+      const text = (err as Error).message ?? String(err);
+      if (/\[rejected\]|non-fast-forward|fetch first|\bstale info\b/i.test(text)) return false;
+      throw new SyncError(scrub(`git push failed: ${text.trim().split('\n').filter(Boolean).slice(0, 4).join(' | ')}`, this.opts.token));
+    }
+  }
+}

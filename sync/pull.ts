@@ -1,0 +1,63 @@
+/**
+ * `sync pull` (SPEC §6.2): bring the data repo's DB to this machine, atomically, without ever
+ * losing local changes that were never pushed (unless --force).
+ */
+import { withLock } from '../database/lock';
+import { discardTemp, fileFacts, installDatabase, prepareIncoming, removeStaleTemps, tempPathFor } from './db-file';
+import { DataClone, SyncError } from './git';
+import { localFacts } from './local';
+import type { SyncOptions } from './options';
+import { hasUnpushedChanges, readSyncState, writeSyncState } from './sidecar';
+
+export interface PullResult {
+  status: 'updated' | 'up-to-date' | 'no-remote';
+  message: string;
+  remote_commit: string | null;
+  backup: string | null;
+  database: { size_kb: number; last_modified: string } | null;
+}
+
+export async function pull(opts: SyncOptions): Promise<PullResult> {
+  return withLock(opts.lockFile, 'sync pull', opts.lockWaitMs, async () => {
+    removeStaleTemps(opts.dbPath);
+    const clone = new DataClone(opts);
+    opts.log(`Fetching ${opts.branch} from the data repo…`);
+    await clone.update();
+    const remote = await clone.remoteBlob();
+    const done = (status: PullResult['status'], message: string, backup: string | null = null): PullResult => ({
+      status,
+      message,
+      remote_commit: remote?.commit ?? null,
+      backup,
+      database: fileFacts(opts.dbPath),
+    });
+    if (!remote) return done('no-remote', `no remote database at ${opts.pathInRepo} on ${opts.branch}; run \`ci-dash sync push\``);
+
+    const state = readSyncState(opts.dbPath);
+    const local = localFacts(opts.dbPath);
+    const localChanges = !!local && local.runs > 0 && hasUnpushedChanges(state, local.digest);
+    if (local && remote.blob === state.remote_blob) {
+      return done('up-to-date', `already up to date (${remote.commit.slice(0, 12)})${localChanges ? '; local changes not pushed yet: run `ci-dash sync push`' : ''}`);
+    }
+
+    const incoming = tempPathFor(opts.dbPath, 'pull');
+    try {
+      opts.log(`Downloading ${opts.pathInRepo} (${(remote.size / 1024).toFixed(1)} KB) at ${remote.commit.slice(0, 12)}…`);
+      await clone.readBlob(remote.blob, incoming);
+      const { digest } = prepareIncoming(incoming, `remote database ${opts.pathInRepo} at ${remote.commit.slice(0, 12)}`);
+      const record = { remote_commit: remote.commit, remote_blob: remote.blob, pushed_digest: state.pushed_digest, pulled_digest: digest };
+      if (local && local.digest === digest) {
+        writeSyncState(opts.dbPath, record);
+        return done('up-to-date', `already up to date (same content as ${remote.commit.slice(0, 12)})`);
+      }
+      if (localChanges && !opts.force) {
+        throw new SyncError('local database has changes that were never pushed; run `ci-dash sync push` (it merges them with the remote) or pull with --force to discard them');
+      }
+      const backup = await installDatabase(incoming, opts.dbPath, { backup: opts.backup });
+      writeSyncState(opts.dbPath, record);
+      return done('updated', `Database updated to ${remote.commit.slice(0, 12)}${backup ? ` (backup: ${backup})` : ''}`, backup);
+    } finally {
+      discardTemp(incoming);
+    }
+  });
+}

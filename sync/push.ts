@@ -1,0 +1,98 @@
+/**
+ * `sync push` (SPEC §6.3): publish this machine's DB to the data repo without ever overwriting what
+ * another machine pushed. Fast path when nobody pushed since our last sync; otherwise merge by
+ * ownership on top of the remote copy. A rejected push (someone was faster) is retried from the
+ * fetch after a back-off. Never force-pushes.
+ */
+import { withLock } from '../database/lock';
+import { discardTemp, installDatabase, prepareIncoming, removeStaleTemps, snapshotDatabase, tempPathFor } from './db-file';
+import { DataClone, SyncError } from './git';
+import { cutoffDate, mergeByOwnership } from './merge';
+import type { SyncOptions } from './options';
+import { readSyncState, writeSyncState } from './sidecar';
+
+export interface PushResult {
+  status: 'pushed' | 'no-changes';
+  message: string;
+  remote_commit: string | null;
+  merged: boolean;
+  runs_replaced: number;
+  attempts: number;
+}
+
+export function commitMessage(hw: string, machine: string, now = new Date()): string {
+  return `Update dashboard database (${hw}@${machine}, ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function push(opts: SyncOptions): Promise<PushResult> {
+  const hardware = opts.hardware;
+  if (!hardware) throw new SyncError('HARDWARE_TYPE is not set; push needs it to know which runs this machine owns');
+  return withLock(opts.lockFile, 'sync push', opts.lockWaitMs, async () => {
+    removeStaleTemps(opts.dbPath);
+    const clone = new DataClone(opts);
+    const snapshot = tempPathFor(opts.dbPath, 'snapshot');
+    const merged = tempPathFor(opts.dbPath, 'merge');
+    try {
+      opts.log('Taking a consistent snapshot of the local database…');
+      const { digest } = await snapshotDatabase(opts.dbPath, snapshot);
+      const state = readSyncState(opts.dbPath);
+      const owner = { hardware, machine: opts.machine, sinceDate: cutoffDate(opts.mergeDays, opts.timezone) };
+
+      for (let attempt = 1; ; attempt++) {
+        opts.log(`Fetching ${opts.branch} from the data repo…`);
+        await clone.update();
+        const tip = await clone.tip();
+        if (!tip) throw new SyncError(`branch ${opts.branch} has no commits on the data repo`);
+        const result = (status: PushResult['status'], message: string, extra: Partial<PushResult> = {}): PushResult => ({
+          status, message, remote_commit: tip, merged: false, runs_replaced: 0, attempts: attempt, ...extra,
+        });
+        if (digest === state.pushed_digest && tip === state.remote_commit) return result('no-changes', 'no database changes');
+
+        let file = snapshot;
+        let contentDigest = digest;
+        let runsReplaced = 0;
+        const remote = tip === state.remote_commit ? null : await clone.blobAt(tip);
+        if (remote) {
+          // Another machine pushed since our last sync: its copy is the base.
+          opts.log(`Remote changed (${tip.slice(0, 12)}); merging runs of ${hardware}@${opts.machine} since ${owner.sinceDate}…`);
+          discardTemp(merged);
+          await clone.readBlob(remote.blob, merged);
+          const { digest: remoteDigest } = prepareIncoming(merged, `remote database ${opts.pathInRepo} at ${tip.slice(0, 12)}`);
+          const m = mergeByOwnership(merged, snapshot, owner);
+          if (m.digest === remoteDigest) {
+            // Everything we own is already there: adopt the remote copy, nothing to commit.
+            await installDatabase(merged, opts.dbPath, { backup: opts.backup });
+            writeSyncState(opts.dbPath, { remote_commit: tip, remote_blob: remote.blob, pushed_digest: remoteDigest, pulled_digest: remoteDigest });
+            return result('no-changes', 'no database changes (remote already holds this machine\'s runs; local DB updated from remote)');
+          }
+          file = merged;
+          contentDigest = m.digest;
+          runsReplaced = m.runsReplaced;
+        }
+
+        const commit = await clone.commitOnTip(file, commitMessage(hardware, opts.machine));
+        if (await clone.push()) {
+          const blob = await clone.blobAt(commit);
+          if (remote) await installDatabase(merged, opts.dbPath, { backup: opts.backup });
+          writeSyncState(opts.dbPath, {
+            remote_commit: commit,
+            remote_blob: blob?.blob ?? null,
+            pushed_digest: contentDigest,
+            pulled_digest: remote ? contentDigest : state.pulled_digest,
+          });
+          const how = remote ? `merged ${runsReplaced} run(s) of ${hardware}@${opts.machine} into the remote copy` : 'fast-forward';
+          return result('pushed', `Pushed ${commit.slice(0, 12)} (${how})`, { remote_commit: commit, merged: !!remote, runs_replaced: runsReplaced });
+        }
+        const delay = opts.retryDelaysMs[attempt - 1];
+        if (delay === undefined) throw new SyncError(`push rejected ${attempt} times (the remote kept moving); giving up — run \`ci-dash sync push\` again`);
+        opts.log(`Push rejected (another machine pushed first); retrying in ${Math.round(delay / 100) / 10} s…`);
+        await sleep(delay);
+      }
+    } finally {
+      discardTemp(snapshot);
+      discardTemp(merged);
+    }
+  });
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildOracleDb } from '../helpers/oracle-db';
+import { tempDir } from '../helpers/fixtures';
+import { openReader } from '../../database/connection';
+import { logicalDigest } from '../../sync/digest';
+import { info } from '../../sync/info';
+import { pull } from '../../sync/pull';
+import { push } from '../../sync/push';
+import { readSyncState } from '../../sync/sidecar';
+import { countIn, createRemote, daysAgo, git, machine, remoteDbCopy, runsIn, writeRuns } from './helpers';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+function workspace(): { root: string; remote: string } {
+  const { dir, cleanup } = tempDir('ci-dash-sync-');
+  cleanups.push(cleanup);
+  return { root: dir, remote: createRemote(dir) };
+}
+
+function digestOf(file: string): string {
+  const db = openReader(file);
+  try {
+    return logicalDigest(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('sync push → pull', () => {
+  it('moves every row of a real DB to another machine through the branch', async () => {
+    const { root, remote } = workspace();
+    const ci = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
+    const web = machine(root, 'webhost', remote);
+    const runs = buildOracleDb(ci.dbPath);
+
+    const pushed = await push(ci.options());
+    expect(pushed.status).toBe('pushed');
+    const bare = remote.replace('file://', '');
+    expect(git(bare, 'log', '-1', '--format=%an <%ae>|%s', 'log')).toMatch(
+      /^ci-dashboard-bot <ci-dashboard-bot@users\.noreply\.github\.com>\|Update dashboard database \(mi30x@dell300x-pla-t10-23, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/,
+    );
+
+    const pulled = await pull(web.options());
+    expect(pulled.status).toBe('updated');
+    expect(runsIn(web.dbPath)).toHaveLength(runs);
+    expect(runsIn(web.dbPath)).toEqual(runsIn(ci.dbPath));
+    for (const t of ['benchmark_results', 'sanity_check_results', 'log_files', 'plot_files']) expect(countIn(web.dbPath, t)).toBe(countIn(ci.dbPath, t));
+    expect(digestOf(web.dbPath)).toBe(digestOf(ci.dbPath));
+    expect(fs.existsSync(`${web.dbPath}-wal`)).toBe(false);
+
+    // Work clone is sparse and partial: only the DB folder is checked out, logs stay remote.
+    expect(fs.existsSync(path.join(web.settings.DATA_WORK_DIR, 'cron_log'))).toBe(false);
+    expect(git(web.settings.DATA_WORK_DIR, 'config', 'remote.origin.partialclonefilter')).toBe('blob:none');
+
+    // Second pull short-circuits on the blob id; a push without changes is a no-op.
+    expect((await pull(web.options())).status).toBe('up-to-date');
+    const headBefore = git(bare, 'rev-parse', 'log');
+    expect((await push(ci.options())).status).toBe('no-changes');
+    expect(git(bare, 'rev-parse', 'log')).toBe(headBefore);
+
+    const webInfo = await info(web.options());
+    expect(webInfo.verdict).toBe('in sync');
+    expect(webInfo.local.row_counts.test_runs).toBe(runs);
+    expect(webInfo.remote?.commit).toBe(headBefore);
+  });
+
+  it('two machines push in turn without pulling: the remote keeps both machines\' runs', async () => {
+    const { root, remote } = workspace();
+    const a = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
+    const b = machine(root, 'smci355-ccs-aus-m12-33', remote, { HARDWARE_TYPE: 'mi35x' });
+    writeRuns(a.dbPath, [{ date: daysAgo(2), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }, { date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
+    writeRuns(b.dbPath, [{ date: daysAgo(1), hw: 'mi35x', machine: 'smci355-ccs-aus-m12-33', tasks: ['DeepSeek MTP', 'Unit Test', 'PD Test'] }]);
+
+    expect((await push(a.options())).merged).toBe(false);
+    const second = await push(b.options());
+    expect(second.status).toBe('pushed');
+    expect(second.merged).toBe(true);
+
+    // A ingests a new night and a re-run (failed now) without pulling, then pushes again.
+    writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23', status: 'failed' }, { date: daysAgo(0), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
+    const third = await push(a.options());
+    expect(third.merged).toBe(true);
+    expect(third.runs_replaced).toBe(3);
+
+    const copy = remoteDbCopy(remote, path.join(root, 'remote-copy.db')) as string;
+    const rows = runsIn(copy);
+    expect(rows.map((r) => `${r.hardware}@${r.machine_name}:${r.run_date}:${r.overall_status}`)).toEqual(
+      [
+        `mi30x@dell300x-pla-t10-23:${daysAgo(2)}:passed`,
+        `mi30x@dell300x-pla-t10-23:${daysAgo(1)}:failed`,
+        `mi35x@smci355-ccs-aus-m12-33:${daysAgo(1)}:passed`,
+        `mi30x@dell300x-pla-t10-23:${daysAgo(0)}:passed`,
+      ].sort((x, y) => x.split(':')[1].localeCompare(y.split(':')[1]) || x.localeCompare(y)),
+    );
+    // Children follow their run: B's 3 tasks + A's 3 runs × 2 tasks, each with task_meta and metrics.
+    expect(countIn(copy, 'benchmark_results')).toBe(9);
+    expect(countIn(copy, 'task_meta')).toBe(9);
+    expect(countIn(copy, 'benchmark_metrics')).toBe(9);
+    expect(countIn(copy, 'run_meta')).toBe(4);
+    // The merged file was installed locally on A.
+    expect(digestOf(a.dbPath)).toBe(digestOf(copy));
+    expect(readSyncState(a.dbPath).remote_commit).toBe(third.remote_commit);
+
+    // B's next push merges A's changes in without touching them.
+    writeRuns(b.dbPath, [{ date: daysAgo(0), hw: 'mi35x', machine: 'smci355-ccs-aus-m12-33' }]);
+    await push(b.options());
+    const copy2 = remoteDbCopy(remote, path.join(root, 'remote-copy2.db')) as string;
+    expect(runsIn(copy2)).toHaveLength(5);
+    expect(runsIn(copy2).find((r) => r.run_date === daysAgo(1) && r.hardware === 'mi30x')?.overall_status).toBe('failed');
+  });
+
+  it('refuses to pull over unpushed local changes unless --force, and never loses them silently', async () => {
+    const { root, remote } = workspace();
+    const a = machine(root, 'a', remote, { HARDWARE_TYPE: 'mi30x' });
+    const b = machine(root, 'b', remote, { HARDWARE_TYPE: 'mi30x' });
+    writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'a' }]);
+    await push(a.options());
+    await pull(b.options());
+    writeRuns(a.dbPath, [{ date: daysAgo(0), hw: 'mi30x', machine: 'a' }]);
+    await push(a.options());
+    writeRuns(b.dbPath, [{ date: daysAgo(0), hw: 'mi30x', machine: 'b' }]);
+
+    expect((await info(b.options())).verdict).toBe('diverged');
+    await expect(pull(b.options())).rejects.toThrow(/never pushed.*sync push/);
+    expect(runsIn(b.dbPath).map((r) => r.machine_name)).toEqual(['a', 'b']);
+
+    const forced = await pull(b.options({ force: true, backup: true }));
+    expect(forced.status).toBe('updated');
+    expect(forced.backup && fs.existsSync(forced.backup)).toBe(true);
+    expect(runsIn(forced.backup as string).map((r) => r.machine_name)).toEqual(['a', 'b']);
+    expect(runsIn(b.dbPath).map((r) => r.machine_name)).toEqual(['a', 'a']);
+  });
+});
