@@ -1,0 +1,222 @@
+/**
+ * The nightly digest of SPEC §9 as data: a pure function of the rows loaded by digest/queries.ts plus
+ * "now" and a few settings. Renderers (text, Teams card) only format what this returns.
+ */
+import type { Hardware } from '../config';
+import { TASK_GROUPS, gsm8kThreshold, passRate, SANITY_THRESHOLDS, plotBenchmarkName, taskOrder, type TaskGroup } from '../dashboard/queries/catalogue';
+import { dashed } from '../dashboard/validate';
+import { parseImageTag } from './image-tag';
+import type { NightChanges, StreakFacts } from '../dashboard/queries/history';
+import { taskExists } from '../dashboard/queries/runs';
+import type { TestHistorySeries } from '../dashboard/types';
+import type { AlertRow, PlotRow, RunRow, SanityRow, TaskRow } from './queries';
+
+export interface DigestInput {
+  hw: Hardware;
+  date: string;
+  machine: string;
+  machines: string[];
+  run: RunRow;
+  tasks: TaskRow[];
+  sanity: SanityRow[];
+  /** New failures and recoveries vs the previous night (the dashboard's rule). */
+  changes: NightChanges;
+  /** Per task (and `Sanity: {model}`), the current failing streak. */
+  streaks: Record<string, StreakFacts>;
+  /** Recent nights per task, oldest first (dates YYYY-MM-DD), ending at the report night. */
+  recent: Record<string, TestHistorySeries>;
+  plots: PlotRow[];
+  perfAlerts: AlertRow[];
+  now: Date;
+  repo: string;
+  dashboardUrl: string;
+  displayTimeZone: string;
+}
+
+export interface DigestTask {
+  name: string;
+  status: string;
+  exists: boolean;
+  runtimeMinutes: number | null;
+  gsm8k: number | null;
+  threshold: number | null;
+  belowThreshold: boolean;
+  error: string | null;
+  plotUrl: string | null;
+  note: string | null;
+}
+
+export interface DigestSection {
+  title: TaskGroup;
+  tasks: DigestTask[];
+}
+
+export interface DigestSanity {
+  model: string;
+  status: string;
+  accuracy: number | null;
+  threshold: number | null;
+  /** `name - GSM8K: x.x% (threshold ≥ y.y%)` or `name - GSM8K: N/A`. */
+  line: string;
+}
+
+export interface Digest {
+  title: string;
+  hardware: Hardware;
+  date: string;
+  machine: string;
+  machines: string[];
+  generated: string;
+  dockerImage: string | null;
+  /** Set when the tag names another hardware (the compat fallback took any hardware's image). */
+  imageHardwareMismatch: string | null;
+  imageDate: string | null;
+  /** `ran on image of YYYY-MM-DD` when the image date is not the report date. */
+  imageBanner: string | null;
+  overallStatus: string;
+  counts: { total: number; passed: number; failed: number; unknown: number; notRun: number; tasksRun: number; passRate: number | null };
+  sections: DigestSection[];
+  sanity: DigestSanity[];
+  newFailures: Array<{ task: string; line: string }>;
+  /** `since` = the night it last failed (YYYY-MM-DD). */
+  recoveries: Array<{ task: string; since: string }>;
+  /** `since` = first night of the red streak (YYYY-MM-DD). */
+  streaks: Array<{ task: string; since: string; nights: number }>;
+  perfRegressions: Array<{ kind: string; line: string }>;
+  missing: string[];
+  links: { logs: string; dashboard: string };
+}
+
+const PREVIOUS_NIGHTS_FOR_MISSING = 5;
+const VERDICTS_FOR_EXPECTED = 3;
+
+/** `2025-11-30 05:10 PM PST`: wall time in the display zone with its real PST/PDT label. */
+export function formatZoned(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: true,
+    timeZoneName: 'short',
+  }).formatToParts(instant);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('dayPeriod').toUpperCase()} ${get('timeZoneName')}`;
+}
+
+export function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+function groupOf(name: string): TaskGroup {
+  return TASK_GROUPS.find((g) => g.tasks.some((t) => t.name === name))?.group ?? 'Integration Tests';
+}
+
+function plotUrlFor(task: string, input: DigestInput): string | null {
+  const plots = input.plots.filter((p) => plotBenchmarkName(p.model) === task);
+  // One link per benchmark: the standard plot when there is one (mi35x nights may also have `_all`).
+  const chosen = plots.find((p) => p.file_name.endsWith('_standard.png')) ?? plots[0];
+  return chosen ? `https://github.com/${input.repo}/blob/log/plot/${input.hw}/${chosen.model}/online/${chosen.file_name}` : null;
+}
+
+function toDigestTask(t: TaskRow, input: DigestInput): DigestTask {
+  const group = groupOf(t.benchmark_name);
+  const threshold = group === 'Validation & Checks' ? null : (t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name));
+  return {
+    name: t.benchmark_name,
+    status: t.status ?? 'unknown',
+    exists: taskExists(t.task_exists, t.status, t.runtime_minutes),
+    runtimeMinutes: t.runtime_minutes,
+    gsm8k: t.gsm8k_accuracy,
+    threshold,
+    belowThreshold: t.below_threshold !== null ? t.below_threshold === 1 : t.gsm8k_accuracy !== null && threshold !== null && t.gsm8k_accuracy < threshold,
+    error: t.failing_line ?? t.error_message,
+    plotUrl: group === 'Performance Benchmarks' ? plotUrlFor(t.benchmark_name, input) : null,
+    note: t.note,
+  };
+}
+
+function sanityLine(model: string, accuracy: number | null, threshold: number | null): string {
+  if (accuracy === null) return `${model} - GSM8K: N/A`;
+  return `${model} - GSM8K: ${percent(accuracy)}${threshold !== null ? ` (threshold ≥ ${percent(threshold)})` : ''}`;
+}
+
+/** SPEC §9 missing_data: tonight unknown / not run after a verdict on ≥ 3 of the previous 5 nights. */
+function expectedButMissing(tasks: DigestTask[], recent: Record<string, TestHistorySeries>, date: string): string[] {
+  const out: string[] = [];
+  for (const t of tasks) {
+    if (t.status !== 'unknown' && t.status !== 'not run') continue;
+    const series = recent[t.name];
+    if (!series) continue;
+    const before = series.status.filter((_, i) => series.dates[i] < dashed(date)).slice(-PREVIOUS_NIGHTS_FOR_MISSING);
+    const verdicts = before.filter((st) => st === 'pass' || st === 'fail').length;
+    if (verdicts >= VERDICTS_FOR_EXPECTED) out.push(`${t.name}: ${t.status} (had a verdict on ${verdicts} of the previous ${before.length} nights)`);
+  }
+  return out;
+}
+
+function formatBaseline(a: AlertRow): string {
+  if (a.baseline_desc) return a.baseline_desc;
+  return a.baseline_value !== null ? String(Math.round(a.baseline_value * 100) / 100) : 'baseline';
+}
+
+function perfLine(a: AlertRow): string {
+  const delta = a.delta_pct === null ? 'n/a' : `${a.delta_pct >= 0 ? '+' : ''}${a.delta_pct.toFixed(1)}%`;
+  const load = a.load_value >= 0 ? ` @ ${a.load_value}` : '';
+  const suspect = a.kind === 'perf_suspect' ? ' (suspect: tonight only)' : '';
+  return `${a.subject}${load}: ${a.metric}: ${delta} vs ${formatBaseline(a)}${suspect}`;
+}
+
+export function buildDigest(input: DigestInput): Digest {
+  const { run, hw, date } = input;
+  // The own-hardware image when the extension knows it; the compat column may name another hardware's image.
+  const dockerImage = run.has_run_meta ? (run.docker_image_own ?? run.docker_image) : run.docker_image;
+  const tag = parseImageTag(dockerImage);
+  const passed = run.passed_tasks ?? 0;
+  const failed = run.failed_tasks ?? 0;
+  const total = run.total_tasks ?? 0;
+  const notRun = run.not_run ?? 0;
+
+  const tasks = input.tasks.map((t) => toDigestTask(t, input));
+  const sections: DigestSection[] = TASK_GROUPS.map((g) => ({
+    title: g.group,
+    tasks: tasks.filter((t) => groupOf(t.name) === g.group).sort((a, b) => taskOrder(a.name) - taskOrder(b.name)),
+  }));
+
+  const sanity = input.sanity.map((s) => {
+    const threshold = s.threshold ?? SANITY_THRESHOLDS[s.model_name] ?? null;
+    return { model: s.model_name, status: s.status ?? 'unknown', accuracy: s.accuracy, threshold, line: sanityLine(s.model_name, s.accuracy, threshold) };
+  });
+  // The first failing line of a task; for a sanity model (`Sanity: X`) its accuracy line.
+  const failingLine = (name: string): string =>
+    tasks.find((t) => t.name === name)?.error ?? sanity.find((s) => `Sanity: ${s.model}` === name)?.line ?? '(no error text recorded)';
+  const missing = run.cron_dir_present === 0 ? [`No cron logs at all for ${dashed(date)}`] : [];
+  missing.push(...expectedButMissing(tasks, input.recent, date));
+  const dashboard = `${input.dashboardUrl.replace(/\/+$/, '')}/hardware/${hw}?date=${date}${input.machines.length > 1 ? `&machine=${encodeURIComponent(input.machine)}` : ''}`;
+  return {
+    title: `${dashed(date)} Daily CI Summary Report`,
+    hardware: hw,
+    date,
+    machine: input.machine,
+    machines: input.machines,
+    generated: formatZoned(input.now, input.displayTimeZone),
+    dockerImage,
+    imageHardwareMismatch: tag && tag.hardware !== hw ? `image tag names ${tag.hardware}, not ${hw}` : null,
+    imageDate: tag ? tag.imageDate : null,
+    imageBanner: tag && tag.imageDate !== date ? `ran on image of ${dashed(tag.imageDate)}` : null,
+    overallStatus: run.overall_status ?? 'unknown',
+    counts: { total, passed, failed, unknown: run.unknown_tasks ?? 0, notRun, tasksRun: total - notRun, passRate: passRate(passed, failed) },
+    sections,
+    sanity,
+    newFailures: input.changes.new_failures.map((task) => ({ task, line: failingLine(task) })),
+    recoveries: input.changes.recoveries.map((task) => ({ task, since: input.changes.previous ? dashed(input.changes.previous) : '' })),
+    streaks: Object.entries(input.streaks)
+      .filter(([, f]) => f.failing_nights >= 2 && f.failing_since)
+      .map(([task, f]) => ({ task, since: f.failing_since as string, nights: f.failing_nights })),
+    perfRegressions: input.perfAlerts.map((a) => ({ kind: a.kind, line: perfLine(a) })),
+    missing,
+    links: { logs: `https://github.com/${input.repo}/tree/log/cron_log/${hw}/${date}`, dashboard },
+  };
+}

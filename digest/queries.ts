@@ -1,0 +1,160 @@
+/**
+ * Kysely reads behind the nightly digest and the run-vs-run comparison: one function per question.
+ * Extension tables (run_meta, task_meta, sanity_models, benchmark_metrics, plot_assets, alert_events)
+ * are LEFT-joined so that a DB holding only the compat tables (an imported original DB) still works.
+ */
+import type { Hardware } from '../config';
+import { findRun } from '../dashboard/queries/runs';
+import { HttpError } from '../dashboard/validate';
+import { utcTimestamp, type Db } from '../database/connection';
+import type { Selectable } from 'kysely';
+import type { AlertEvent, BenchmarkMetricsTable, BenchmarkResult, PlotAssetsTable, SanityCheckResult, TaskMeta, TestRun } from '../database/schema';
+
+/** A compat run row plus the corrected run-level facts of run_meta (null without the extension row). */
+export type RunRow = TestRun & {
+  started_at: string | null;
+  docker_image_own: string | null;
+  cron_dir_present: number | null;
+  has_run_meta: boolean;
+};
+
+/** A task's compat row with its task_meta facts (all null for rows imported without the extension). */
+export type TaskRow = Pick<BenchmarkResult, 'benchmark_name' | 'status' | 'gsm8k_accuracy' | 'runtime_minutes' | 'error_message' | 'github_detail_log_url'> &
+  Pick<TaskMeta, 'task_exists' | 'result_dir' | 'gsm8k_threshold' | 'below_threshold' | 'failing_line' | 'note'>;
+
+export type SanityRow = Pick<SanityCheckResult, 'model_name' | 'status' | 'accuracy'> & { threshold: number | null };
+
+export type MetricValueRow = Omit<Selectable<BenchmarkMetricsTable>, 'id' | 'test_run_id'>;
+
+export type PlotRow = Pick<Selectable<PlotAssetsTable>, 'model' | 'file_name' | 'rel_path'>;
+
+export type AlertRow = Pick<AlertEvent, 'kind' | 'subject' | 'metric' | 'load_value' | 'current_value' | 'baseline_value' | 'baseline_desc' | 'delta_pct' | 'state'>;
+
+async function runMeta(db: Db, run: TestRun): Promise<RunRow> {
+  const meta = await db
+    .selectFrom('run_meta')
+    .select(['started_at', 'docker_image_own', 'cron_dir_present'])
+    .where('test_run_id', '=', run.id)
+    .executeTakeFirst();
+  return { ...run, started_at: meta?.started_at ?? null, docker_image_own: meta?.docker_image_own ?? null, cron_dir_present: meta?.cron_dir_present ?? null, has_run_meta: !!meta };
+}
+
+export async function runTasks(db: Db, runId: number): Promise<TaskRow[]> {
+  return db
+    .selectFrom('benchmark_results as b')
+    .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .select([
+      'b.benchmark_name', 'b.status', 'b.gsm8k_accuracy', 'b.runtime_minutes', 'b.error_message', 'b.github_detail_log_url',
+      't.task_exists', 't.result_dir', 't.gsm8k_threshold', 't.below_threshold', 't.failing_line', 't.note',
+    ])
+    .where('b.test_run_id', '=', runId)
+    .orderBy('b.benchmark_name')
+    .execute();
+}
+
+/** Compat sanity rows plus the extension's threshold; skipped models (extension only) are added too. */
+export async function runSanity(db: Db, runId: number): Promise<SanityRow[]> {
+  const compat = await db
+    .selectFrom('sanity_check_results as s')
+    .leftJoin('sanity_models as m', (j) => j.onRef('m.test_run_id', '=', 's.test_run_id').onRef('m.model_name', '=', 's.model_name'))
+    .select(['s.model_name', 's.status', 's.accuracy', 'm.threshold'])
+    .where('s.test_run_id', '=', runId)
+    .orderBy('s.model_name')
+    .execute();
+  const skipped = await db
+    .selectFrom('sanity_models')
+    .select(['model_name', 'status', 'mean_accuracy as accuracy', 'threshold'])
+    .where('test_run_id', '=', runId)
+    .where('status', '=', 'skipped')
+    .execute();
+  const known = new Set(compat.map((r) => r.model_name));
+  return [...compat, ...skipped.filter((r) => !known.has(r.model_name))];
+}
+
+export async function runMetrics(db: Db, runId: number): Promise<MetricValueRow[]> {
+  return db
+    .selectFrom('benchmark_metrics')
+    .select(['benchmark_name', 'result_dir', 'source', 'load_kind', 'load_value', 'metric', 'value'])
+    .where('test_run_id', '=', runId)
+    .orderBy('benchmark_name')
+    .orderBy('result_dir', 'desc')
+    .execute();
+}
+
+export async function plotsForNight(db: Db, hw: Hardware, date: string): Promise<PlotRow[]> {
+  return db
+    .selectFrom('plot_assets')
+    .select(['model', 'file_name', 'rel_path'])
+    .where('hardware', '=', hw)
+    .where('run_date', '=', date)
+    .where('mode', '=', 'online')
+    .orderBy('file_name')
+    .execute();
+}
+
+/** Performance alerts of the night (SPEC §9); perf_suspect rows are listed as such. */
+export async function perfAlerts(db: Db, hw: Hardware, date: string, machine: string): Promise<AlertRow[]> {
+  return db
+    .selectFrom('alert_events')
+    .select(['kind', 'subject', 'metric', 'load_value', 'current_value', 'baseline_value', 'baseline_desc', 'delta_pct', 'state'])
+    .where('hardware', '=', hw)
+    .where('run_date', '=', date)
+    .where('kind', 'in', ['perf_regression', 'perf_suspect'])
+    .where((eb) => eb.or([eb('machine_name', '=', machine), eb('machine_name', '=', '')]))
+    .where('state', 'not in', ['false_alarm', 'expected'])
+    .orderBy('kind')
+    .orderBy('subject')
+    .orderBy('metric')
+    .orderBy('load_value')
+    .execute();
+}
+
+export type DigestChannel = 'teams' | 'file' | 'stdout';
+
+/** True when a digest for (hw, night) already went out on this channel. */
+export async function alreadyDelivered(db: Db, hw: Hardware, date: string, channel: DigestChannel): Promise<boolean> {
+  const row = await db
+    .selectFrom('digest_log')
+    .select('id')
+    .where('hardware', '=', hw)
+    .where('run_date', '=', date)
+    .where('channel', '=', channel)
+    .where('status', '=', 'sent')
+    .where('sent_at', 'is not', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function recordDelivery(
+  db: Db,
+  entry: { hw: Hardware; date: string; channel: DigestChannel; sent: boolean; payloadRelPath: string },
+): Promise<void> {
+  await db
+    .insertInto('digest_log')
+    .values({
+      run_date: entry.date,
+      hardware: entry.hw,
+      channel: entry.channel,
+      sent_at: entry.sent ? utcTimestamp() : null,
+      status: entry.sent ? 'sent' : 'failed',
+      payload_rel_path: entry.payloadRelPath,
+    })
+    .execute();
+}
+
+export type ResolvedRun = { run: RunRow; machine: string; machines: string[] } | { notFound: string };
+
+/** The run of (hw, date) on `machine`, or on the default machine of SPEC §7.1 (the dashboard's rule) when none is named. */
+export async function resolveRun(db: Db, hw: Hardware, date: string, machine: string | null | undefined): Promise<ResolvedRun> {
+  let found: Awaited<ReturnType<typeof findRun>>;
+  try {
+    found = await findRun(db, hw, date, machine);
+  } catch (err) {
+    if (err instanceof HttpError) return { notFound: `${err.message} "${machine}" for ${hw}` };
+    throw err;
+  }
+  if (!found) {
+    return { notFound: machine ? `No run for ${hw} ${date} on machine ${machine}` : `No run ingested for ${hw} ${date}; run \`ci-dash ingest --date ${date} --hardware ${hw}\` first` };
+  }
+  return { run: await runMeta(db, found.run), machine: found.run.machine_name ?? '', machines: found.machines };
+}
