@@ -1,0 +1,181 @@
+/**
+ * A small pool of forked query children (SPEC §8: at most 2, one running query per child). A query
+ * that outlives its time limit gets its child SIGKILLed and a fresh child started, so the server's
+ * own event loop never waits on SQLite.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { ChildMessage, ParentMessage, QueryJob, QueryResult } from './protocol';
+
+export type PoolOutcome =
+  | { kind: 'ok'; result: QueryResult }
+  | { kind: 'error'; error: string }
+  | { kind: 'timeout' }
+  | { kind: 'busy' }
+  | { kind: 'failed'; error: string };
+
+interface Pending {
+  id: number;
+  job: QueryJob;
+  timeoutMs: number;
+  resolve: (outcome: PoolOutcome) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  proc: ChildProcess;
+  ready: boolean;
+  current: Pending | null;
+}
+
+// From sources (vitest, tsx) fork the .ts child through tsx; from dist/ fork the compiled .js.
+const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
+const CHILD_PATH = path.join(__dirname, RUNNING_FROM_SOURCE ? 'child.ts' : 'child.js');
+const CHILD_EXEC_ARGV = RUNNING_FROM_SOURCE ? ['--import', 'tsx'] : [];
+
+// Every live child of every pool, so that an exiting server never leaves one behind.
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
+export interface PoolOptions {
+  size: number;
+  /** Queries waiting for a free child beyond this are answered "busy". */
+  maxQueued?: number;
+  /** How long a query may wait for a free child. */
+  maxWaitMs?: number;
+}
+
+export class ExplorerPool {
+  private slots: Slot[] = [];
+  private queue: Pending[] = [];
+  private nextId = 1;
+  private readonly size: number;
+  private readonly maxQueued: number;
+  private readonly maxWaitMs: number;
+
+  constructor(options: PoolOptions) {
+    this.size = Math.max(1, Math.min(2, Math.floor(options.size)));
+    this.maxQueued = options.maxQueued ?? 32;
+    this.maxWaitMs = options.maxWaitMs ?? 20_000;
+  }
+
+  /** Number of child processes alive (tests check that a killed child was replaced, and that close() cleans up). */
+  get childCount(): number {
+    return this.slots.length;
+  }
+
+  get childPids(): number[] {
+    return this.slots.map((s) => s.proc.pid ?? -1);
+  }
+
+  run(job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
+    if (this.queue.length >= this.maxQueued) return Promise.resolve({ kind: 'busy' });
+    return new Promise((resolve) => {
+      const pending: Pending = { id: this.nextId++, job, timeoutMs, resolve };
+      // While queued, the timer bounds the wait; once dispatched it is replaced by the query's limit.
+      pending.timer = setTimeout(() => {
+        this.queue = this.queue.filter((p) => p !== pending);
+        resolve({ kind: 'busy' });
+      }, this.maxWaitMs);
+      this.queue.push(pending);
+      this.pump();
+    });
+  }
+
+  /** Kills every child and answers whatever was waiting. The pool can be used again afterwards. */
+  close(): void {
+    for (const pending of this.queue) this.finish(pending, { kind: 'failed', error: 'Server is shutting down' });
+    this.queue = [];
+    for (const slot of this.slots) {
+      if (slot.current) this.finish(slot.current, { kind: 'failed', error: 'Server is shutting down' });
+      slot.current = null;
+      this.kill(slot);
+    }
+    this.slots = [];
+  }
+
+  private pump(): void {
+    for (;;) {
+      const pending = this.queue[0];
+      if (!pending) return;
+      const free = this.slots.find((s) => s.ready && !s.current);
+      if (!free) break;
+      this.queue.shift();
+      this.dispatch(free, pending);
+    }
+    const starting = this.slots.filter((s) => !s.ready).length;
+    for (let n = starting; n < this.queue.length && this.slots.length < this.size; n++) this.spawn();
+  }
+
+  private dispatch(slot: Slot, pending: Pending): void {
+    clearTimeout(pending.timer);
+    slot.current = pending;
+    pending.timer = setTimeout(() => this.expire(slot), pending.timeoutMs);
+    const message: ParentMessage = { id: pending.id, job: pending.job };
+    slot.proc.send(message);
+  }
+
+  private expire(slot: Slot): void {
+    const pending = slot.current;
+    slot.current = null;
+    this.remove(slot);
+    this.kill(slot);
+    if (pending) this.finish(pending, { kind: 'timeout' });
+    // Replace the killed child right away so the next query does not pay for a cold start.
+    if (this.slots.length < this.size) this.spawn();
+    this.pump();
+  }
+
+  private spawn(): void {
+    const proc = fork(CHILD_PATH, [], { execArgv: CHILD_EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    liveChildren.add(proc);
+    // Children never keep the server process alive on their own; pending timers do while a query runs.
+    proc.unref();
+    proc.channel?.unref();
+    const slot: Slot = { proc, ready: false, current: null };
+    this.slots.push(slot);
+    proc.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        slot.ready = true;
+      } else if (slot.current && slot.current.id === message.id) {
+        const pending = slot.current;
+        slot.current = null;
+        this.finish(pending, message.ok ? { kind: 'ok', result: message.result } : { kind: 'error', error: message.error });
+      }
+      this.pump();
+    });
+    const onGone = (): void => {
+      liveChildren.delete(proc);
+      if (!this.slots.includes(slot)) return;
+      this.remove(slot);
+      if (slot.current) {
+        this.finish(slot.current, { kind: 'failed', error: 'The query process stopped unexpectedly' });
+        slot.current = null;
+      }
+      if (!slot.ready) {
+        // A child that dies before it is ready would die again: fail the waiting queries instead of looping.
+        for (const pending of this.queue) this.finish(pending, { kind: 'failed', error: 'The query process could not start' });
+        this.queue = [];
+      }
+      this.pump();
+    };
+    proc.on('exit', onGone);
+    proc.on('error', onGone);
+  }
+
+  private finish(pending: Pending, outcome: PoolOutcome): void {
+    clearTimeout(pending.timer);
+    pending.resolve(outcome);
+  }
+
+  private remove(slot: Slot): void {
+    this.slots = this.slots.filter((s) => s !== slot);
+  }
+
+  private kill(slot: Slot): void {
+    liveChildren.delete(slot.proc);
+    if (slot.proc.exitCode === null && slot.proc.signalCode === null) slot.proc.kill('SIGKILL');
+  }
+}
