@@ -1,0 +1,492 @@
+/**
+ * One night = one (date, hw): follows SPEC §4.1 step by step over a SourceTree and returns every
+ * row to write (compat + extension), without touching the database. File reading happens here;
+ * interpretation happens in the pure parsers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MODEL_DIRS, deepseekDir, type Hardware } from '../config';
+import { collectResultDirMetrics } from './benchmark-metrics';
+import { missingCronLog, parseCronLog, unreadableCronLog, type CronLogResult } from './cron-log';
+import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, type DockerCheckFormat } from './docker-check';
+import {
+  CHECK_MACHINE_PREFIX,
+  CRON_START_PT,
+  MACHINE_LOGS,
+  NIGHTLY_MACHINE_PREFIX,
+  SCRIPT_STARTED_PT,
+  START_TIME_LOGS,
+  TEST_MACHINE_PREFIX,
+  compatDateOnly,
+  compatStartFrom,
+  cronLogRawUrl,
+  hostnameFrom,
+  machineFrom,
+  parseStartedAt,
+  plotRawUrl,
+  runUrls,
+  taskDetailUrl,
+  type RunUrls,
+} from './run-fields';
+import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from './sanity';
+import { compareNames, listDir, type DirEntry, type SourceTree } from './source-tree';
+import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from './tasks';
+import { decodeUtf8, looksBinary, readHead } from './text';
+import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
+import type { IngestIssue, MetricRow } from './types';
+
+export type MachineSource = 'override' | 'log' | 'log-extended' | 'existing' | 'host';
+
+export interface TaskRow {
+  spec: TaskSpec;
+  result: TaskResult;
+  detailUrl: string | null;
+  meta: {
+    source: 'timing_summary' | 'cron_log' | 'none';
+    source_rel_path: string | null;
+    result_dir: string | null;
+    gsm8k_threshold: number | null;
+    below_threshold: number | null;
+    skipped_reason: string | null;
+    note: string | null;
+    failing_line: string | null;
+  };
+}
+
+export interface RunStats {
+  total_tasks: number;
+  passed_tasks: number;
+  failed_tasks: number;
+  unknown_tasks: number;
+  not_run: number;
+  overall_status: 'passed' | 'failed' | 'partial' | 'unknown';
+}
+
+export interface NightData {
+  date: string;
+  hw: Hardware;
+  machineName: string;
+  machineSource: MachineSource;
+  dockerImage: string | null;
+  runDatetimePt: string;
+  urls: RunUrls;
+  stats: RunStats;
+  tasks: TaskRow[];
+  sanity: { compat: SanityCompatModel[]; models: SanityModel[]; sourceRel: string | null };
+  logFiles: Array<{ log_name: string; local_path: string | null; github_url: string }>;
+  plotFiles: Array<{ benchmark_name: string; plot_suffix: string; local_path: string | null; github_url: string }>;
+  runMeta: {
+    started_at: string | null;
+    started_at_source: string | null;
+    docker_image_own: string | null;
+    docker_required_missing: number | null;
+    docker_optional_missing: number | null;
+    docker_check_format: DockerCheckFormat;
+    detail_tree_url: string;
+    cron_dir_present: number;
+  };
+  metrics: MetricRow[];
+  issues: IngestIssue[];
+}
+
+export interface NightContext {
+  tree: SourceTree;
+  repo: string;
+  machineOverride: string | null;
+  /** Machine of the only existing row for (date, hw), if exactly one exists (§4.11 step 4). */
+  existingMachine: string | null;
+  /** `MACHINE_NAME` setting, else the host name (§4.11 step 5). */
+  hostMachine: string;
+  extensions: boolean;
+}
+
+/** Reads files for one night and records why a file could not be used. */
+class FileReader {
+  readonly issues: IngestIssue[] = [];
+
+  constructor(
+    private readonly tree: SourceTree,
+    private readonly date: string,
+    private readonly hw: Hardware,
+  ) {}
+
+  issue(severity: IngestIssue['severity'], code: string, file: string | null, message: string): void {
+    this.issues.push({ run_date: this.date, hardware: this.hw, severity, code, rel_path: file ? this.tree.rel(file) : null, message });
+  }
+
+  /** Whole file as text; throws the read error (callers turn it into their rule's error text). */
+  text(file: string): string {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch (err) {
+      this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
+      throw err;
+    }
+    if (looksBinary(buf)) this.issue('warn', 'binary_file', file, `${this.tree.rel(file)} contains NUL bytes (binary or corrupt); parsed as text`);
+    const text = decodeUtf8(buf);
+    if (text.length === 0 && buf.length > 0) this.issue('warn', 'undecodable_file', file, `${this.tree.rel(file)} has no decodable UTF-8 text`);
+    return text;
+  }
+
+  /** Whole file as text, or null (issue recorded) when unreadable. */
+  textOrNull(file: string | null): string | null {
+    if (!file) return null;
+    try {
+      return this.text(file);
+    } catch {
+      return null;
+    }
+  }
+
+  /** First 2000 code points, or null (issue recorded) when unreadable. */
+  head(file: string | null): string | null {
+    if (!file) return null;
+    try {
+      return readHead(file, 2000);
+    } catch (err) {
+      this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
+      return null;
+    }
+  }
+}
+
+const STAMP_RE = /^timing_summary_(\d{8}_\d{6})/;
+
+interface SummaryFile {
+  dir: DirEntry;
+  name: string;
+  path: string;
+  stamp: string | null;
+}
+
+/** §2.5: stamp newest first (unstamped last), then dir name descending, then file name descending. */
+function compareSummaries(a: SummaryFile, b: SummaryFile): number {
+  if (a.stamp !== b.stamp) {
+    if (a.stamp === null) return 1;
+    if (b.stamp === null) return -1;
+    return compareNames(b.stamp, a.stamp);
+  }
+  return compareNames(b.dir.name, a.dir.name) || compareNames(b.name, a.name);
+}
+
+function summariesIn(dir: DirEntry, strictPrefix: boolean): SummaryFile[] {
+  const prefix = strictPrefix ? 'timing_summary_' : 'timing_summary';
+  return listDir(dir.path)
+    .filter((f) => !f.isDir && f.name.startsWith(prefix) && f.name.endsWith('.log'))
+    .map((f) => ({ dir, name: f.name, path: f.path, stamp: STAMP_RE.exec(f.name)?.[1] ?? null }));
+}
+
+function previousDate(date: string): string {
+  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)) - 1));
+  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+export function computeStats(tasks: readonly TaskResult[], sanity: readonly SanityCompatModel[]): RunStats {
+  const count = (pred: (t: { status: string }) => boolean, list: ReadonlyArray<{ status: string }>) => list.filter(pred).length;
+  const total_tasks = tasks.length + sanity.length;
+  const passed_tasks = count((t) => t.status === 'pass', tasks) + count((t) => t.status === 'pass', sanity);
+  const failed_tasks = count((t) => t.status === 'fail', tasks) + count((t) => t.status === 'fail', sanity);
+  const unknown_tasks = count((t) => t.status === 'unknown', tasks);
+  const not_run = tasks.filter((t) => !t.exists).length;
+  const overall_status =
+    failed_tasks > 0 ? 'failed' : unknown_tasks > 0 || not_run > 0 ? 'partial' : passed_tasks > 0 ? 'passed' : 'unknown';
+  return { total_tasks, passed_tasks, failed_tasks, unknown_tasks, not_run, overall_status };
+}
+
+export function collectNight(date: string, hw: Hardware, ctx: NightContext): NightData {
+  const { tree, repo } = ctx;
+  const files = new FileReader(tree, date, hw);
+  const entriesCache = new Map<string, DirEntry[]>();
+  const entries = (model: string): DirEntry[] => {
+    let list = entriesCache.get(model);
+    if (!list) entriesCache.set(model, (list = tree.onlineEntries(hw, model)));
+    return list;
+  };
+  const cron = (name: string) => tree.cronLog(hw, date, name);
+
+  // §4.3 docker flag (read errors leave it unset) and the docker facts of §4.11.
+  const dockerLogPath = cron('docker_image_check.log');
+  const dockerText = files.textOrNull(dockerLogPath);
+  const dockerFlag = dockerUnavailableMessage(dockerText);
+
+  // §4.2–4.8 task results.
+  const tasks: TaskRow[] = [];
+  const usedDirs = new Set<string>();
+  const chosenSummaries: string[] = [];
+  for (const spec of tasksFor(hw)) {
+    const row = spec.kind === 'online' ? onlineTask(spec) : cronTask(spec, false);
+    row.detailUrl = taskDetailUrl(repo, hw, date, spec.name, (model) => entries(model).map((e) => e.name));
+    tasks.push(row);
+  }
+
+  function cronTask(spec: TaskSpec, dockerFlagApplies: boolean): TaskRow {
+    const file = cron(spec.cronLog);
+    let result: CronLogResult;
+    if (!file) result = missingCronLog();
+    else {
+      try {
+        result = parseCronLog(files.text(file), path.basename(file));
+      } catch (err) {
+        result = unreadableCronLog((err as Error).message);
+      }
+    }
+    let note = result.note;
+    if (dockerFlagApplies && !result.exists && dockerFlag) {
+      result = { ...result, status: 'not run', error: dockerFlag, ruleId: `${result.ruleId}+D` };
+      note = [note, 'docker check reported missing images'].filter(Boolean).join('; ');
+    }
+    return {
+      spec,
+      result,
+      detailUrl: null,
+      meta: {
+        source: file ? 'cron_log' : 'none',
+        source_rel_path: file ? tree.rel(file) : null,
+        result_dir: null,
+        gsm8k_threshold: spec.gsm8kThreshold,
+        below_threshold: null,
+        skipped_reason: result.skippedReason,
+        note,
+        failing_line: result.failingLine,
+      },
+    };
+  }
+
+  function onlineTask(spec: TaskSpec): TaskRow {
+    const suffix = spec.modeSuffix as string;
+    let chosen: SummaryFile | null = null;
+    for (const model of spec.modelDirs) {
+      const candidates = entries(model)
+        .filter((e) => e.isDir && e.name.includes(date) && e.name.endsWith(suffix))
+        .flatMap((e) => summariesIn(e, true));
+      if (candidates.length > 0) {
+        chosen = candidates.sort(compareSummaries)[0];
+        break;
+      }
+    }
+    if (!chosen) {
+      const row = cronTask(spec, true);
+      const fallback = yesterdayImageDir(spec);
+      if (fallback) {
+        row.meta.result_dir = tree.rel(fallback.dir.path);
+        row.meta.note = [row.meta.note, `ran on image of ${previousDate(date)}`].filter(Boolean).join('; ');
+        usedDirs.add(fallback.dir.path);
+      }
+      return row;
+    }
+    usedDirs.add(chosen.dir.path);
+    chosenSummaries.push(chosen.path);
+    let text: string | null = null;
+    let result;
+    try {
+      text = files.text(chosen.path);
+      result = parseTimingSummary(text);
+    } catch (err) {
+      result = timingSummaryFailure((err as Error).message);
+    }
+    const below = result.gsm8kAccuracy !== null && spec.gsm8kThreshold !== null ? Number(result.gsm8kAccuracy < spec.gsm8kThreshold) : null;
+    return {
+      spec,
+      result,
+      detailUrl: null,
+      meta: {
+        source: 'timing_summary',
+        source_rel_path: tree.rel(chosen.path),
+        result_dir: tree.rel(chosen.dir.path),
+        gsm8k_threshold: spec.gsm8kThreshold,
+        below_threshold: below,
+        skipped_reason: result.skippedReason,
+        note: below ? `GSM8K ${result.gsm8kAccuracy} is below the ${spec.name} threshold ${spec.gsm8kThreshold}` : null,
+        failing_line: null,
+      },
+    };
+  }
+
+  /** A job that fell back to yesterday's image: yesterday-named dir holding a summary stamped today. */
+  function yesterdayImageDir(spec: TaskSpec): SummaryFile | null {
+    const yesterday = previousDate(date);
+    for (const model of spec.modelDirs) {
+      const found = entries(model)
+        .filter((e) => e.isDir && e.name.includes(yesterday) && e.name.endsWith(spec.modeSuffix as string))
+        .flatMap((e) => summariesIn(e, true))
+        .filter((s) => s.stamp !== null && s.stamp.startsWith(date))
+        .sort(compareSummaries);
+      if (found.length > 0) return found[0];
+    }
+    return null;
+  }
+
+  // §4.9 sanity models.
+  const sanityRoot = tree.sanityDir(hw);
+  const sanityDirName = chooseSanityDir(
+    listDir(sanityRoot).map((e) => e.name),
+    date,
+  );
+  let sanity: NightData['sanity'] = { compat: [], models: [], sourceRel: null };
+  let sanityMachine: string | null = null;
+  if (sanityDirName) {
+    const dir = path.join(sanityRoot, sanityDirName);
+    const logName = chooseSanityLog(
+      listDir(dir).filter((e) => !e.isDir).map((e) => e.name),
+      date,
+    );
+    const logPath = logName ? path.join(dir, logName) : null;
+    const text = files.textOrNull(logPath);
+    if (text !== null && logPath) {
+      const parsed = parseSanitySummary(text);
+      sanityMachine = parsed.machine;
+      if (parsed.parseError) files.issue('warn', 'malformed_sanity_summary', logPath, `${tree.rel(logPath)}: ${parsed.parseError}; no sanity rows stored (compat)`);
+      sanity = { compat: parsed.compat, models: parsed.models, sourceRel: tree.rel(logPath) };
+    }
+  }
+
+  // §4.10 stats.
+  const stats = computeStats(
+    tasks.map((t) => t.result),
+    sanity.compat,
+  );
+
+  // §4.11 run-level fields.
+  const docker = dockerText !== null ? dockerImageOf(dockerText, hw) : { image: null, own: null };
+  const dockerFacts = dockerCheckFacts(dockerText);
+  if (dockerFacts.format === 'gen2' && !dockerFlag && (dockerFacts.requiredMissing ?? 0) > 0) {
+    files.issue('info', 'docker_gen2_flag_off', dockerLogPath, `gen-2 docker check reports ${dockerFacts.requiredMissing} missing required image(s); the compat flag stays off`);
+  }
+  const start = startTimes();
+  const machine = resolveMachine();
+
+  function startTimes(): { compat: string; startedAt: string | null; startedAtSource: string | null } {
+    // Candidate result dirs of DS, GROK2, GROK1 merged, newest summary first (§2.5).
+    const dirs = [deepseekDir(hw), 'GROK2', 'GROK1']
+      .flatMap((model) => entries(model).filter((e) => e.isDir && e.name.includes(date) && e.name.includes('_online')))
+      .map((dir) => ({ dir, newest: summariesIn(dir, false).sort(compareSummaries)[0] ?? null }))
+      .filter((d): d is { dir: DirEntry; newest: SummaryFile } => d.newest !== null)
+      .sort((a, b) => compareSummaries(a.newest, b.newest));
+    let compat: string | null = null;
+    let earliest: { iso: string; epochMs: number; source: string } | null = null;
+    const consider = (head: string | null, file: string) => {
+      const at = head ? parseStartedAt(head) : null;
+      if (at && (!earliest || at.epochMs < earliest.epochMs)) earliest = { ...at, source: tree.rel(file) };
+    };
+    for (const d of dirs) {
+      const head = files.head(d.newest.path);
+      if (compat === null && head) compat = compatStartFrom(head, SCRIPT_STARTED_PT);
+      consider(head, d.newest.path);
+    }
+    for (const name of START_TIME_LOGS) {
+      const file = cron(name);
+      const head = files.head(file);
+      if (compat === null && head) compat = compatStartFrom(head, CRON_START_PT);
+    }
+    for (const spec of tasksFor(hw).filter((t) => t.kind === 'online')) {
+      const file = cron(spec.cronLog);
+      if (file) consider(files.head(file), file);
+    }
+    const found = earliest as { iso: string; source: string } | null;
+    return { compat: compat ?? compatDateOnly(date), startedAt: found?.iso ?? null, startedAtSource: found?.source ?? null };
+  }
+
+  function resolveMachine(): { name: string; source: MachineSource } {
+    if (ctx.machineOverride) return { name: ctx.machineOverride, source: 'override' };
+    for (const name of MACHINE_LOGS) {
+      const head = files.head(cron(name));
+      const found = head ? machineFrom(head, NIGHTLY_MACHINE_PREFIX) : null;
+      if (found) return { name: found, source: 'log' };
+    }
+    const extended = [
+      () => {
+        const head = files.head(dockerLogPath);
+        return head ? machineFrom(head, CHECK_MACHINE_PREFIX) : null;
+      },
+      () => {
+        const head = files.head(cron('test_nightly.log'));
+        return head ? machineFrom(head, TEST_MACHINE_PREFIX) : null;
+      },
+      () => sanityMachine,
+      () => {
+        for (const file of chosenSummaries) {
+          const head = files.head(file);
+          const host = head ? hostnameFrom(head) : null;
+          if (host) return host;
+        }
+        return null;
+      },
+    ];
+    for (const probe of extended) {
+      const found = probe();
+      if (found) return { name: found, source: 'log-extended' };
+    }
+    if (ctx.existingMachine) {
+      files.issue('info', 'machine_from_existing_row', null, `no machine name in the logs; reusing the existing row's machine ${ctx.existingMachine}`);
+      return { name: ctx.existingMachine, source: 'existing' };
+    }
+    files.issue('warn', 'hostname_fallback', null, `no machine name in the logs; using ${ctx.hostMachine} (MACHINE_NAME setting or host name)`);
+    return { name: ctx.hostMachine, source: 'host' };
+  }
+
+  // §4.14 log and plot rows (always written, path only when the file exists).
+  const logFiles = ['test_nightly.log', 'test_nightly_pd.log', SANITY_CRON_LOG, 'docker_image_check.log'].map((name) => ({
+    log_name: name,
+    local_path: cron(name),
+    github_url: cronLogRawUrl(repo, hw, date, name),
+  }));
+  const plotSpecs: Array<[string, string, string]> = [
+    ['Grok Online Benchmark', 'GROK1', 'standard'],
+    ['Grok 2 Online Benchmark', 'GROK2', 'standard'],
+    ['DeepSeek Online Benchmark', deepseekDir(hw), hw === 'mi35x' ? 'all' : 'standard'],
+  ];
+  const plotFiles = plotSpecs.map(([benchmark_name, model, suffix]) => {
+    const file = `${date}_${model}_online_${suffix}.png`;
+    return { benchmark_name, plot_suffix: suffix, local_path: tree.plotFile(hw, model, file), github_url: plotRawUrl(repo, hw, model, file) };
+  });
+
+  // §4.16 performance numbers: dirs used by a task and every other dated result dir of the date.
+  const metrics: MetricRow[] = [];
+  if (ctx.extensions) {
+    const seen = new Set<string>();
+    for (const model of MODEL_DIRS) {
+      for (const entry of entries(model)) {
+        if (!entry.isDir || seen.has(entry.path)) continue;
+        if (!entry.name.includes(date) && !usedDirs.has(entry.path)) continue;
+        seen.add(entry.path);
+        const task = taskForResultDir(hw, model, entry.name);
+        if (!task) continue;
+        const collected = collectResultDirMetrics(entry.path, tree.rel(entry.path), task.name);
+        metrics.push(...collected.rows);
+        files.issues.push(...collected.issues);
+      }
+    }
+    for (const folder of tree.onlineModelFolders(hw)) {
+      if (!(MODEL_DIRS as readonly string[]).includes(folder)) files.issue('info', 'unknown_model_dir', null, `unknown model folder ${folder} (not read)`);
+    }
+  }
+
+  const urls = runUrls(repo, hw, date);
+  return {
+    date,
+    hw,
+    machineName: machine.name,
+    machineSource: machine.source,
+    dockerImage: docker.image,
+    runDatetimePt: start.compat,
+    urls,
+    stats,
+    tasks,
+    sanity,
+    logFiles,
+    plotFiles,
+    runMeta: {
+      started_at: start.startedAt,
+      started_at_source: start.startedAtSource,
+      docker_image_own: docker.own,
+      docker_required_missing: dockerFacts.requiredMissing,
+      docker_optional_missing: dockerFacts.optionalMissing,
+      docker_check_format: dockerFacts.format,
+      detail_tree_url: urls.detail_tree_url,
+      cron_dir_present: tree.cronDirExists(hw, date) ? 1 : 0,
+    },
+    metrics,
+    issues: files.issues,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The two on-disk layouts of the CI logs behind one interface (SPEC §2.2). Every ingest rule is
+ * written against `SourceTree`; only this module knows where files live. Listings are returned
+ * sorted by name, never in directory order (SPEC §2.5).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Hardware } from '../config';
+
+export type Layout = 'branch' | 'machine';
+export type LayoutChoice = Layout | 'auto';
+
+export interface DirEntry {
+  name: string;
+  /** Absolute path as found. */
+  path: string;
+  isDir: boolean;
+}
+
+export interface SourceTree {
+  readonly layout: Layout;
+  readonly baseDir: string;
+  /** Absolute path of `{name}` in the cron log dir of (hw, date), or null when absent. */
+  cronLog(hw: Hardware, date: string, name: string): string | null;
+  cronDirExists(hw: Hardware, date: string): boolean;
+  /** Result-dir entries of one model folder (both layouts' rules of §2.2), sorted by name ascending. */
+  onlineEntries(hw: Hardware, model: string): DirEntry[];
+  /** Model folder names present for hw (to report unknown ones). */
+  onlineModelFolders(hw: Hardware): string[];
+  /** Absolute path of `test/sanity_check_log/{hw}` (may not exist). */
+  sanityDir(hw: Hardware): string;
+  /** Absolute path of the plot PNG, or null when absent. */
+  plotFile(hw: Hardware, model: string, file: string): string | null;
+  /** Folder holding `{MODEL}/online/*.png`, relative to the base dir. */
+  plotRootRel(hw: Hardware): string;
+  /** Absolute paths of `upstream_ci/ci_report/*` files, sorted by name. */
+  upstreamReports(): string[];
+  /** Path relative to the base dir (for issues and extension rows). */
+  rel(absPath: string): string;
+}
+
+/** `--layout` cannot be decided (both layouts' folders exist): exit 2 with a hint. */
+export class LayoutError extends Error {
+  readonly exitCode = 2;
+}
+
+const MACHINE_MARKERS = [path.join('cron', 'cron_log'), 'online', 'plots_server'];
+const BRANCH_MARKERS = ['cron_log', 'online_benchmark_log', 'plot'];
+
+export function detectLayout(baseDir: string, choice: LayoutChoice = 'auto'): Layout {
+  if (choice !== 'auto') return choice;
+  const machine = MACHINE_MARKERS.some((m) => fs.existsSync(path.join(baseDir, m)));
+  const branch = BRANCH_MARKERS.some((m) => fs.existsSync(path.join(baseDir, m)));
+  if (machine && branch) {
+    throw new LayoutError(`${baseDir} holds both a CI-machine layout and a log-branch layout; pass --layout machine or --layout branch`);
+  }
+  return machine ? 'machine' : 'branch';
+}
+
+function existing(file: string): string | null {
+  return fs.existsSync(file) ? file : null;
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Entries of a folder sorted by name (code-unit order); a missing folder has none. */
+export function listDir(dir: string): DirEntry[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.sort(compareNames).map((name) => {
+    const full = path.join(dir, name);
+    return { name, path: full, isDir: isDirectory(full) };
+  });
+}
+
+/** Plain code-unit comparison: deterministic and locale-free, like Python's sort of names. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const OTHER_HW: Record<Hardware, Hardware> = { mi30x: 'mi35x', mi35x: 'mi30x' };
+
+abstract class BaseTree implements SourceTree {
+  abstract readonly layout: Layout;
+  readonly baseDir: string;
+
+  constructor(baseDir: string) {
+    this.baseDir = path.resolve(baseDir);
+  }
+
+  protected abstract cronDir(hw: Hardware, date: string): string;
+  protected abstract plotPath(hw: Hardware, model: string, file: string): string;
+  abstract onlineEntries(hw: Hardware, model: string): DirEntry[];
+  abstract plotRootRel(hw: Hardware): string;
+  abstract onlineModelFolders(hw: Hardware): string[];
+
+  cronLog(hw: Hardware, date: string, name: string): string | null {
+    return existing(path.join(this.cronDir(hw, date), name));
+  }
+
+  cronDirExists(hw: Hardware, date: string): boolean {
+    return isDirectory(this.cronDir(hw, date));
+  }
+
+  sanityDir(hw: Hardware): string {
+    return path.join(this.baseDir, 'test', 'sanity_check_log', hw);
+  }
+
+  plotFile(hw: Hardware, model: string, file: string): string | null {
+    return existing(this.plotPath(hw, model, file));
+  }
+
+  upstreamReports(): string[] {
+    return listDir(path.join(this.baseDir, 'upstream_ci', 'ci_report'))
+      .filter((e) => !e.isDir)
+      .map((e) => e.path);
+  }
+
+  rel(absPath: string): string {
+    return path.relative(this.baseDir, absPath).split(path.sep).join('/');
+  }
+}
+
+/** A checkout of the `log` branch (the fixture's layout). */
+class BranchTree extends BaseTree {
+  readonly layout = 'branch' as const;
+
+  protected cronDir(hw: Hardware, date: string): string {
+    return path.join(this.baseDir, 'cron_log', hw, date);
+  }
+
+  protected plotPath(hw: Hardware, model: string, file: string): string {
+    return path.join(this.baseDir, 'plot', hw, model, 'online', file);
+  }
+
+  plotRootRel(hw: Hardware): string {
+    return `plot/${hw}`;
+  }
+
+  onlineModelFolders(hw: Hardware): string[] {
+    const root = path.join(this.baseDir, 'online_benchmark_log');
+    const names = [...listDir(path.join(root, hw)), ...listDir(path.join(root, 'unknown'))].filter((e) => e.isDir).map((e) => e.name);
+    return [...new Set(names)].sort(compareNames);
+  }
+
+  onlineEntries(hw: Hardware, model: string): DirEntry[] {
+    const root = path.join(this.baseDir, 'online_benchmark_log');
+    const own = listDir(path.join(root, hw, model));
+    const seen = new Set(own.map((e) => e.name));
+    // mi35x runs of 2025-11-27..30 were uploaded under `unknown/`; the hw folder wins on a name clash.
+    const adopted = listDir(path.join(root, 'unknown', model)).filter((e) => e.name.includes(`-${hw}-`) && !seen.has(e.name));
+    return [...own, ...adopted].sort((a, b) => compareNames(a.name, b.name));
+  }
+}
+
+/** A CI machine's working tree (what the original ingest read). */
+class MachineTree extends BaseTree {
+  readonly layout = 'machine' as const;
+
+  protected cronDir(hw: Hardware, date: string): string {
+    return path.join(this.baseDir, 'cron', 'cron_log', hw, date);
+  }
+
+  protected plotPath(_hw: Hardware, model: string, file: string): string {
+    return path.join(this.baseDir, 'plots_server', model, 'online', file);
+  }
+
+  plotRootRel(): string {
+    return 'plots_server';
+  }
+
+  onlineModelFolders(): string[] {
+    return listDir(path.join(this.baseDir, 'online')).filter((e) => e.isDir).map((e) => e.name);
+  }
+
+  onlineEntries(hw: Hardware, model: string): DirEntry[] {
+    const foreign = `-${OTHER_HW[hw]}-`;
+    return listDir(path.join(this.baseDir, 'online', model)).filter((e) => !e.name.includes(foreign));
+  }
+}
+
+export function openSourceTree(baseDir: string, layout: Layout): SourceTree {
+  return layout === 'machine' ? new MachineTree(baseDir) : new BranchTree(baseDir);
+}

@@ -1,0 +1,76 @@
+/**
+ * Text helpers shared by the pure parsers. The original ingest was Python: its `\s`, `.strip()`,
+ * `float()` and code-point string lengths differ from JavaScript's, and compat values depend on them.
+ */
+import fs from 'node:fs';
+
+/** Python's `str` whitespace (`\s` in a str regex, `str.strip()`), as a regex character-class body. */
+export const PY_WS = '\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_WS_CLASS = new RegExp(`[${PY_WS}]`);
+
+export function isPyWhitespace(ch: string): boolean {
+  return PY_WS_CLASS.test(ch);
+}
+
+/** Python `str.strip()`. */
+export function pyStrip(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPyWhitespace(text[start])) start++;
+  while (end > start && isPyWhitespace(text[end - 1])) end--;
+  return text.slice(start, end);
+}
+
+/** Python `float()` for the `[\d.]+` captures of the original; throws with Python's message. */
+export function pyFloat(raw: string): number {
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(raw)) throw new Error(`could not convert string to float: '${raw}'`);
+  return Number(raw);
+}
+
+/** Keeps the first `max` code points and appends `...` when the text was longer (SPEC §4.6 cuts). */
+export function cutCodePoints(text: string, max: number): string {
+  const points = Array.from(text);
+  return points.length > max ? `${points.slice(0, max).join('')}...` : text;
+}
+
+/** First `count` code points. */
+export function firstCodePoints(text: string, count: number): string {
+  let out = '';
+  let n = 0;
+  for (const ch of text) {
+    if (n++ >= count) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** UTF-8 decode dropping undecodable bytes, as Python's `errors="ignore"` did (SPEC §4.1). */
+export function decodeUtf8(buf: Buffer): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  return text.includes('\uFFFD') ? text.replace(/\uFFFD/g, '') : text;
+}
+
+export function readText(path: string): string {
+  return decodeUtf8(fs.readFileSync(path));
+}
+
+/** The first `chars` code points of a file (reads a bounded prefix: 4 bytes per code point at most). */
+export function readHead(path: string, chars: number): string {
+  const fd = fs.openSync(path, 'r');
+  try {
+    // Dropped undecodable bytes yield no characters, so read on until enough are decoded.
+    for (let size = chars * 4; ; size *= 4) {
+      const buf = Buffer.alloc(size);
+      const n = fs.readSync(fd, buf, 0, size, 0);
+      const text = decodeUtf8(buf.subarray(0, n));
+      if (n < size || Array.from(text).length > chars) return firstCodePoints(text, chars);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Heuristic for the skip tracker: NUL bytes in the first 8 KB mean a binary file, not a log. */
+export function looksBinary(buf: Buffer): boolean {
+  return buf.subarray(0, 8192).includes(0);
+}
