@@ -158,3 +158,11 @@ export async function resolveRun(db: Db, hw: Hardware, date: string, machine: st
   }
   return { run: await runMeta(db, found.run), machine: found.run.machine_name ?? '', machines: found.machines };
 }
+
+/** Machine names seen per hardware (picker suggestions on the compare page). */
+export async function machinesByHardware(db: Db): Promise<Record<Hardware, string[]>> {
+  const rows = await db.selectFrom('test_runs').select(['hardware', 'machine_name']).distinct().where('machine_name', 'is not', null).orderBy('machine_name').execute();
+  const out: Record<Hardware, string[]> = { mi30x: [], mi35x: [] };
+  for (const r of rows) if (r.hardware === 'mi30x' || r.hardware === 'mi35x') out[r.hardware].push(r.machine_name as string);
+  return out;
+}
