@@ -1,7 +1,197 @@
-import { Router } from 'express';
+/**
+ * HTML pages (SPEC §7.3): home, hardware, plots, upstream coverage. Each handler validates the URL,
+ * asks the query functions in dashboard/queries and renders one view; every page state lives in the
+ * query string. Bootstrap's CSS/JS are served from node_modules (no CDN).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { Router, type Response } from 'express';
+import { HARDWARE, PROJECT_ROOT, TOOL_VERSION, type Hardware } from '../../config';
 import type { AppContext } from '../context';
+import { DB_STATE_MESSAGES, dbState } from '../services/db-state';
+import { dashed, parseDate, parseHardware } from '../validate';
+import { TASK_CRON_LOGS, TASK_GROUPS, formatRuntime, sanityDisplayName } from '../queries/catalogue';
+import { changesSincePrevious, nightRuns, statusGrid, streaks, testHistory } from '../queries/history';
+import { availablePlotDates, groupPlots, nightMetrics, plotAssets } from '../queries/plots';
+import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, listDates, neighbourDates, parseMachine, recentRuns, runStats } from '../queries/runs';
+import { upstreamDates, upstreamReport, upstreamTrends } from '../queries/upstream';
+import { lastIngest } from '../queries/health';
+import { cronLogNames } from './files';
 
-// Placeholder: filled in by the issue that owns these routes.
-export function pagesRoutes(_ctx: AppContext): Router {
-  return Router();
+/** JSON for a `<script type="application/json">` block: `<` escaped so no data can close the tag. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Helpers every view gets. */
+const viewHelpers = { TASK_CRON_LOGS, dashed, formatRuntime, sanityDisplayName, safeJson, TASK_GROUPS, HARDWARE };
+
+/** Renders the DB-state page and returns false when the DB cannot be read by this build. */
+function dbReady(ctx: AppContext, res: Response): boolean {
+  const state = dbState(ctx.data);
+  if (state === 'ok') return true;
+  res.status(503).setHeader('Cache-Control', 'no-store');
+  res.render('error', { title: state === 'missing' ? 'No database' : 'Database needs migration', message: DB_STATE_MESSAGES[state], freshness: null });
+  return false;
+}
+
+/** `?date=` when given (must be a real date), else the newest available date. */
+function pickDate(raw: unknown, dates: string[]): string | null {
+  if (raw !== undefined && raw !== '') return parseDate(raw);
+  return dates[0] ?? null;
+}
+
+/** Hours since the newest night (its date at 12:00 UTC, a conservative mid-day). */
+function nightAgeHours(date: string | null, now = Date.now()): number | null {
+  if (!date) return null;
+  const t = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)), 12);
+  return Math.max(0, (now - t) / 3_600_000);
+}
+
+function render(res: Response, view: string, locals: Record<string, unknown>): void {
+  res.setHeader('Cache-Control', 'no-cache');
+  res.render(view, { ...viewHelpers, ...locals });
+}
+
+export function pagesRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const repo = ctx.settings.GITHUB_REPO;
+  router.use('/static/vendor/bootstrap', express.static(path.join(PROJECT_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d' }));
+
+  /** Footer freshness line and banner input shared by every page. */
+  async function freshness() {
+    const latest = await latestDates(ctx.data.db());
+    const newest = [latest.mi30x, latest.mi35x].filter((d): d is string => !!d).sort().pop() ?? null;
+    const age = nightAgeHours(newest);
+    return { newest, stale: age !== null && age > ctx.settings.FRESHNESS_WARN_HOURS, ageDays: age === null ? null : Math.floor(age / 24) };
+  }
+
+  // Footer "data as of" and the stale-data banner on every HTML page (also other engineers' pages).
+  router.use(async (req, res, next) => {
+    if (req.method === 'GET' && !/^\/(api|static|logs|github-plots)\/|^\/health$/.test(req.path)) {
+      try {
+        if (dbState(ctx.data) === 'ok') res.locals.freshness = await freshness();
+      } catch {
+        // A page renders without the freshness line rather than failing.
+      }
+    }
+    next();
+  });
+
+  router.get('/', async (req, res) => {
+    if (!dbReady(ctx, res)) return;
+    const db = ctx.data.db();
+    const dates = await listAllDates(db, 90);
+    const date = pickDate(req.query.date, dates);
+    const summaries = {} as Record<Hardware, Awaited<ReturnType<typeof getRunSummary>>>;
+    const changes = {} as Record<Hardware, Awaited<ReturnType<typeof changesSincePrevious>>>;
+    for (const hw of HARDWARE) {
+      summaries[hw] = date ? await getRunSummary(db, repo, hw, date) : null;
+      changes[hw] = date ? await changesSincePrevious(db, hw, date, summaries[hw]?.machine_name ?? null) : { previous: null, new_failures: [], recoveries: [] };
+    }
+    const schema = ctx.data.schema();
+    const ingest = await lastIngest(db);
+    render(res, 'home', {
+      title: 'Home',
+      dates,
+      date,
+      neighbours: date ? await neighbourDates(db, null, date) : { prev: null, next: null },
+      summaries,
+      changes,
+      recent: await recentRuns(db, 7),
+      grid: await statusGrid(db, 30),
+      status: {
+        schemaVersion: schema.version,
+        lastIngest: ingest?.finished_at ?? null,
+        lastIngestStatus: ingest?.status ?? null,
+        dbModified: fs.statSync(ctx.data.dbPath).mtime.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+        latest: await latestDates(db),
+        counts: await dateCounts(db),
+        version: TOOL_VERSION,
+      },
+      chart: Object.fromEntries(HARDWARE.map((hw) => [hw, summaries[hw] ? [summaries[hw].stats.passed_tasks, summaries[hw].stats.failed_tasks, summaries[hw].stats.unknown_tasks, summaries[hw].stats.not_run] : [0, 0, 0, 0]])),
+    });
+  });
+
+  router.get('/hardware/:hw', async (req, res) => {
+    const hw = parseHardware(req.params.hw);
+    const machineParam = parseMachine(req.query.machine);
+    if (!dbReady(ctx, res)) return;
+    const db = ctx.data.db();
+    const dates = await listDates(db, hw, 90);
+    const date = pickDate(req.query.date, dates);
+    const summary = date ? await getRunSummary(db, repo, hw, date, machineParam) : null;
+    const machine = summary?.machine_name ?? machineParam;
+    const details = summary && date ? await getRunDetails(db, hw, date, summary.machine_name) : null;
+    const history = date ? await testHistory(db, hw, 30, { machine, until: date }) : null;
+    const runs = date ? await nightRuns(db, hw, 30, { machine, until: date }) : [];
+    render(res, 'hardware', {
+      title: hw.toUpperCase(),
+      hw,
+      dates,
+      date,
+      machine,
+      neighbours: date ? await neighbourDates(db, hw, date) : { prev: null, next: null },
+      summary,
+      details,
+      localLogs: date ? cronLogNames(ctx.baseDir, hw, date) : [],
+      streaks: summary && date ? await streaks(db, hw, date, summary.machine_name) : {},
+      metrics: summary && date ? await nightMetrics(db, hw, date, summary.machine_name) : {},
+      history: ({
+        dates: runs.map((r) => dashed(r.run_date)),
+        passRate: runs.map((r) => runStats(r).pass_rate),
+        gsm8k: Object.fromEntries(
+          Object.entries(history?.test_history ?? {})
+            .filter(([name, s]) => !name.startsWith('Sanity: ') && s.details.some((d) => d?.gsm8k_accuracy !== null && d?.gsm8k_accuracy !== undefined))
+            .map(([name, s]) => [name, s.details.map((d) => (d?.gsm8k_accuracy === null || d?.gsm8k_accuracy === undefined ? null : Math.round(d.gsm8k_accuracy * 1000) / 10))]),
+        ),
+      }),
+    });
+  });
+
+  router.get('/plots/:hw', async (req, res) => {
+    const hw = parseHardware(req.params.hw);
+    if (!dbReady(ctx, res)) return;
+    const db = ctx.data.db();
+    const dates = await availablePlotDates(db, hw);
+    const date = pickDate(req.query.date, dates);
+    const assets = date ? await plotAssets(db, hw, date) : [];
+    const metrics = date ? await nightMetrics(db, hw, date, null) : {};
+    const idx = date ? dates.indexOf(date) : -1;
+    render(res, 'plots', {
+      title: `${hw.toUpperCase()} Plots`,
+      hw,
+      dates,
+      date,
+      neighbours: { prev: idx >= 0 ? (dates[idx + 1] ?? null) : null, next: idx > 0 ? dates[idx - 1] : null },
+      plots: groupPlots(repo, hw, assets, () => true),
+      metrics,
+    });
+  });
+
+  router.get('/upstream-ci', async (req, res) => {
+    if (!dbReady(ctx, res)) return;
+    const db = ctx.data.db();
+    const dates = await upstreamDates(db);
+    const date = pickDate(req.query.date, dates);
+    const report = date ? await upstreamReport(db, date) : null;
+    const trends = await upstreamTrends(db, 30);
+    const idx = date ? dates.indexOf(date) : -1;
+    const chartRows = (report?.rows ?? []).filter((r) => (report?.format === 'flat' ? r.section === 'flat' : r.section === 'category'));
+    render(res, 'upstream', {
+      title: 'Upstream CI',
+      dates,
+      date,
+      neighbours: { prev: idx >= 0 ? (dates[idx + 1] ?? null) : null, next: idx > 0 ? dates[idx - 1] : null },
+      report,
+      chart: ({
+        categories: chartRows.map((r) => r.test_category),
+        amd: chartRows.map((r) => r.amd_tests),
+        nvidia: chartRows.map((r) => r.nvidia_tests),
+        trends,
+      }),
+    });
+  });
+
+  return router;
 }

@@ -1,0 +1,260 @@
+/**
+ * Run-level questions the pages and the API ask (SPEC §7.1–7.2). Machine-aware everywhere: a night
+ * can hold several machines of one hardware; the default is the machine with the most runs in the
+ * 30 days before the hardware's newest run (ties: latest updated_at).
+ */
+import { sql } from 'kysely';
+import type { Hardware } from '../../config';
+import type { Db } from '../../database/connection';
+import type { TestRun } from '../../database/schema';
+import { HttpError } from '../validate';
+import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from '../types';
+import { SANITY_THRESHOLDS, formatRuntime, gsm8kThreshold, passRate, taskOrder } from './catalogue';
+
+/** Distinct run dates of one hardware, newest first. */
+export async function listDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {
+  const rows = await db.selectFrom('test_runs').select('run_date').distinct().where('hardware', '=', hw).orderBy('run_date', 'desc').limit(limit).execute();
+  return rows.map((r) => r.run_date);
+}
+
+/** Distinct run dates over both hardwares, newest first. */
+export async function listAllDates(db: Db, limit = 90): Promise<string[]> {
+  const rows = await db.selectFrom('test_runs').select('run_date').distinct().orderBy('run_date', 'desc').limit(limit).execute();
+  return rows.map((r) => r.run_date);
+}
+
+/** YYYYMMDD shifted by whole days. */
+export function shiftDate(yyyymmdd: string, days: number): string {
+  const d = new Date(Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8)) + days));
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** SPEC §7.1 default machine; null when the hardware has no runs. */
+export async function defaultMachine(db: Db, hw: Hardware): Promise<string | null> {
+  const newest = await db.selectFrom('test_runs').select((eb) => eb.fn.max('run_date').as('d')).where('hardware', '=', hw).executeTakeFirst();
+  if (!newest?.d) return null;
+  const row = await db
+    .selectFrom('test_runs')
+    .select(['machine_name', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('updated_at').as('last')])
+    .where('hardware', '=', hw)
+    .where('run_date', '>=', shiftDate(newest.d, -30))
+    .where('machine_name', 'is not', null)
+    .groupBy('machine_name')
+    .orderBy('n', 'desc')
+    .orderBy('last', 'desc')
+    .executeTakeFirst();
+  return row?.machine_name ?? null;
+}
+
+/** Machines that have a row on (hw, date). */
+export async function machinesOn(db: Db, hw: Hardware, date: string): Promise<string[]> {
+  const rows = await db.selectFrom('test_runs').select('machine_name').where('hardware', '=', hw).where('run_date', '=', date).orderBy('machine_name').execute();
+  return rows.map((r) => r.machine_name ?? '');
+}
+
+export interface ResolvedRun {
+  run: TestRun;
+  machines: string[];
+}
+
+/**
+ * The run of (hw, date) for `machine` (must be one of that night's machines) or for the default
+ * machine, falling back to the night's most recently updated row. Null when the night has no row.
+ */
+export async function findRun(db: Db, hw: Hardware, date: string, machine?: string | null): Promise<ResolvedRun | null> {
+  const runs = await db.selectFrom('test_runs').selectAll().where('hardware', '=', hw).where('run_date', '=', date).orderBy('updated_at', 'desc').orderBy('id', 'desc').execute();
+  if (runs.length === 0) {
+    if (machine) await assertKnownMachine(db, hw, machine);
+    return null;
+  }
+  const machines = runs.map((r) => r.machine_name ?? '').sort();
+  if (machine) {
+    const hit = runs.find((r) => r.machine_name === machine);
+    if (!hit) {
+      await assertKnownMachine(db, hw, machine);
+      return null;
+    }
+    return { run: hit, machines };
+  }
+  const preferred = runs.length > 1 ? await defaultMachine(db, hw) : null;
+  return { run: runs.find((r) => r.machine_name === preferred) ?? runs[0], machines };
+}
+
+async function assertKnownMachine(db: Db, hw: Hardware, machine: string): Promise<void> {
+  const hit = await db.selectFrom('test_runs').select('id').where('hardware', '=', hw).where('machine_name', '=', machine).executeTakeFirst();
+  if (!hit) throw new HttpError(400, 'Unknown machine');
+}
+
+/** Reads the optional `machine` query value (validated against the DB by findRun). */
+export function parseMachine(value: unknown): string | null {
+  if (value === undefined || value === '') return null;
+  if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) return value;
+  throw new HttpError(400, 'Unknown machine');
+}
+
+/** Ingest-time `exists`, with the fallback for rows imported without task_meta (SPEC §7.1). */
+export function taskExists(taskExists: number | null, status: string | null, runtime: number | null): boolean {
+  if (taskExists !== null) return taskExists === 1;
+  return status !== 'not run' && !(status === 'unknown' && runtime === null);
+}
+
+/** The compat detail URL `tree/log/online/…` points nowhere; use the corrected one (SPEC §4.12, §11 #12). */
+function correctedDetailUrl(repo: string, hw: Hardware, compat: string | null, resultDir: string | null, treeUrl: string | null): string | null {
+  if (resultDir) {
+    const rel = resultDir.replace(/^\/+/, '');
+    return rel.startsWith('online_benchmark_log/') ? `https://github.com/${repo}/tree/log/${rel}` : compat;
+  }
+  if (compat && /\/tree\/log\/online\/[^/]+$/.test(compat)) return treeUrl ?? compat.replace('/tree/log/online/', `/tree/log/online_benchmark_log/${hw}/`);
+  return compat;
+}
+
+async function loadTasks(db: Db, repo: string, run: TestRun, treeUrl: string | null): Promise<Record<string, TaskResult>> {
+  const rows = await db
+    .selectFrom('benchmark_results as b')
+    .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .select(['b.benchmark_name', 'b.status', 'b.gsm8k_accuracy', 'b.runtime_minutes', 'b.error_message', 'b.github_detail_log_url', 't.task_exists', 't.rule_id', 't.gsm8k_threshold', 't.result_dir'])
+    .where('b.test_run_id', '=', run.id)
+    .execute();
+  rows.sort((a, b) => taskOrder(a.benchmark_name) - taskOrder(b.benchmark_name) || a.benchmark_name.localeCompare(b.benchmark_name));
+  const out: Record<string, TaskResult> = {};
+  for (const r of rows) {
+    out[r.benchmark_name] = {
+      exists: taskExists(r.task_exists, r.status, r.runtime_minutes),
+      status: r.status ?? 'unknown',
+      runtime: formatRuntime(r.runtime_minutes),
+      runtime_minutes: r.runtime_minutes,
+      error: r.error_message,
+      gsm8k_accuracy: r.gsm8k_accuracy,
+      gsm8k_threshold: r.gsm8k_threshold ?? (r.gsm8k_accuracy !== null ? gsm8kThreshold(r.benchmark_name) : null),
+      detail_url: correctedDetailUrl(repo, run.hardware as Hardware, r.github_detail_log_url, r.result_dir, treeUrl),
+      rule_id: r.rule_id,
+    };
+  }
+  return out;
+}
+
+/** Sanity view: sanity_models (incl. skipped) when ingested with extensions, else the compat rows. */
+async function loadSanity(db: Db, run: TestRun): Promise<SanityResults | null> {
+  const ext = await db.selectFrom('sanity_models').selectAll().where('test_run_id', '=', run.id).orderBy('model_name').execute();
+  const models: SanityResults['model_results'] = {};
+  if (ext.length > 0) {
+    for (const m of ext) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.mean_accuracy, threshold: m.threshold ?? SANITY_THRESHOLDS[m.model_name] ?? null };
+  } else {
+    const compat = await db.selectFrom('sanity_check_results').selectAll().where('test_run_id', '=', run.id).orderBy('model_name').execute();
+    for (const m of compat) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.accuracy, threshold: SANITY_THRESHOLDS[m.model_name] ?? null };
+  }
+  if (Object.keys(models).length === 0) return null;
+  const log = await db.selectFrom('log_files').select(['local_path', 'github_url']).where('test_run_id', '=', run.id).where('log_name', '=', 'sanity_check_nightly.log').executeTakeFirst();
+  const logFile = log ? (log.local_path ? `/logs/${run.hardware}/${run.run_date}/sanity_check_nightly.log` : log.github_url) : null;
+  return { model_results: models, log_file: logFile };
+}
+
+/** SPEC §7.2: the Sanity Check pseudo-task. */
+function sanityTask(sanity: SanityResults | null): TaskResult {
+  const statuses = Object.values(sanity?.model_results ?? {}).map((m) => m.status);
+  const status = statuses.includes('fail') ? 'fail' : statuses.includes('pass') ? 'pass' : 'unknown';
+  return { exists: sanity !== null, status, runtime: null, runtime_minutes: null, error: null, gsm8k_accuracy: null, gsm8k_threshold: null, detail_url: sanity?.log_file ?? null, rule_id: null };
+}
+
+export function runStats(run: Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run' | 'overall_status'>, sanity: SanityResults | null = null): RunStats {
+  const total = run.total_tasks ?? 0;
+  const passed = run.passed_tasks ?? 0;
+  const failed = run.failed_tasks ?? 0;
+  const notRun = run.not_run ?? 0;
+  const models = Object.values(sanity?.model_results ?? {});
+  return {
+    total_tasks: total,
+    passed_tasks: passed,
+    failed_tasks: failed,
+    unknown_tasks: run.unknown_tasks ?? 0,
+    not_run: notRun,
+    tasks_run: total - notRun,
+    overall_status: (run.overall_status ?? 'unknown') as OverallStatus,
+    pass_rate: passRate(passed, failed),
+    sanity_passed: models.filter((m) => m.status === 'pass').length,
+    sanity_failed: models.filter((m) => m.status === 'fail').length,
+    sanity_total: models.length,
+  };
+}
+
+/** GET /api/summary/:hw/:date — null when the night was not ingested. */
+export async function getRunSummary(db: Db, repo: string, hw: Hardware, date: string, machine?: string | null): Promise<SummaryPayload | null> {
+  const found = await findRun(db, hw, date, machine);
+  if (!found) return null;
+  const { run, machines } = found;
+  const meta = await db.selectFrom('run_meta').select('detail_tree_url').where('test_run_id', '=', run.id).executeTakeFirst();
+  const tasks = await loadTasks(db, repo, run, meta?.detail_tree_url ?? null);
+  const sanity = await loadSanity(db, run);
+  tasks['Sanity Check'] = sanityTask(sanity);
+  return { hardware: hw, date, machine_name: run.machine_name ?? '', machines, task_results: tasks, sanity_results: sanity, stats: runStats(run, sanity) };
+}
+
+/** Run-level facts shown next to the summary on the hardware page. */
+export async function getRunDetails(db: Db, hw: Hardware, date: string, machine: string) {
+  const run = await db
+    .selectFrom('test_runs as r')
+    .leftJoin('run_meta as m', 'm.test_run_id', 'r.id')
+    .select(['r.id', 'r.docker_image', 'r.run_datetime_pt', 'r.github_log_url', 'r.github_cron_log_url', 'r.plot_github_url', 'm.started_at', 'm.docker_image_own', 'm.docker_required_missing', 'm.docker_optional_missing', 'm.detail_tree_url'])
+    .where('r.hardware', '=', hw)
+    .where('r.run_date', '=', date)
+    .where('r.machine_name', '=', machine)
+    .executeTakeFirst();
+  if (!run) return null;
+  const logs = await db.selectFrom('log_files').select(['log_name', 'local_path', 'github_url']).where('test_run_id', '=', run.id).orderBy('log_name').execute();
+  const ruleFiles = await db
+    .selectFrom('benchmark_results as b')
+    .innerJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .select(['b.benchmark_name', 't.source', 't.source_rel_path', 't.note', 't.skipped_reason', 't.failing_line', 't.below_threshold'])
+    .where('b.test_run_id', '=', run.id)
+    .execute();
+  const sanityExtra = await db.selectFrom('sanity_models').select(['model_name', 'best_accuracy', 'trials']).where('test_run_id', '=', run.id).execute();
+  return {
+    ...run,
+    logs: logs.map((l) => ({ name: l.log_name, local: l.local_path !== null, github_url: l.github_url })),
+    taskMeta: Object.fromEntries(ruleFiles.map((t) => [t.benchmark_name, t])),
+    sanityExtra: Object.fromEntries(sanityExtra.map((s) => [s.model_name, s])),
+  };
+}
+
+/** Per (date, hw) row counts for the newest `nights` distinct dates: one row per night and hardware (default machine). */
+export async function recentRuns(db: Db, nights: number) {
+  const dates = await listAllDates(db, nights);
+  if (dates.length === 0) return [];
+  const rows = await db
+    .selectFrom('test_runs')
+    .select(['run_date', 'hardware', 'machine_name', 'overall_status', 'total_tasks', 'passed_tasks', 'failed_tasks', 'unknown_tasks', 'not_run', 'updated_at'])
+    .where('run_date', 'in', dates)
+    .orderBy('run_date', 'desc')
+    .orderBy('hardware')
+    .orderBy('machine_name')
+    .execute();
+  return rows.map((r) => ({ ...r, stats: runStats(r) }));
+}
+
+/** Newest run date per hardware. */
+export async function latestDates(db: Db): Promise<Record<Hardware, string | null>> {
+  const rows = await db.selectFrom('test_runs').select(['hardware', (eb) => eb.fn.max('run_date').as('d')]).groupBy('hardware').execute();
+  const out: Record<Hardware, string | null> = { mi30x: null, mi35x: null };
+  for (const r of rows) if (r.hardware === 'mi30x' || r.hardware === 'mi35x') out[r.hardware] = r.d;
+  return out;
+}
+
+/** Counts of available dates per hardware. */
+export async function dateCounts(db: Db): Promise<Record<Hardware, number>> {
+  const rows = await db.selectFrom('test_runs').select(['hardware', sql<number>`count(distinct run_date)`.as('n')]).groupBy('hardware').execute();
+  const out: Record<Hardware, number> = { mi30x: 0, mi35x: 0 };
+  for (const r of rows) if (r.hardware === 'mi30x' || r.hardware === 'mi35x') out[r.hardware] = Number(r.n);
+  return out;
+}
+
+/** Previous and next available date around `date` for a hardware (or both when hw is null). */
+export async function neighbourDates(db: Db, hw: Hardware | null, date: string): Promise<{ prev: string | null; next: string | null }> {
+  let prevQ = db.selectFrom('test_runs').select((eb) => eb.fn.max('run_date').as('d')).where('run_date', '<', date);
+  let nextQ = db.selectFrom('test_runs').select((eb) => eb.fn.min('run_date').as('d')).where('run_date', '>', date);
+  if (hw) {
+    prevQ = prevQ.where('hardware', '=', hw);
+    nextQ = nextQ.where('hardware', '=', hw);
+  }
+  const [p, n] = await Promise.all([prevQ.executeTakeFirst(), nextQ.executeTakeFirst()]);
+  return { prev: p?.d ?? null, next: n?.d ?? null };
+}

@@ -1,0 +1,144 @@
+/**
+ * JSON payloads of the dashboard API (SPEC §7.2), shared by the routes, the page views and the tests.
+ */
+import type { Hardware } from '../config';
+
+export type TaskStatus = 'pass' | 'fail' | 'unknown' | 'not run';
+export type OverallStatus = 'passed' | 'failed' | 'partial' | 'unknown';
+
+export interface TaskResult {
+  exists: boolean;
+  status: string;
+  /** Display form `1h 33m` / `35m`; null without a runtime. */
+  runtime: string | null;
+  runtime_minutes: number | null;
+  error: string | null;
+  gsm8k_accuracy: number | null;
+  gsm8k_threshold: number | null;
+  /** Corrected detail link (the compat URL points nowhere for some tasks). */
+  detail_url: string | null;
+  rule_id: string | null;
+}
+
+export interface SanityModelResult {
+  status: string;
+  accuracy: number | null;
+  threshold: number | null;
+}
+
+export interface SanityResults {
+  model_results: Record<string, SanityModelResult>;
+  log_file: string | null;
+}
+
+export interface RunStats {
+  total_tasks: number;
+  passed_tasks: number;
+  failed_tasks: number;
+  unknown_tasks: number;
+  not_run: number;
+  tasks_run: number;
+  overall_status: OverallStatus;
+  /** passed / (passed + failed) × 100, 1 decimal; null without any verdict. */
+  pass_rate: number | null;
+  sanity_passed: number;
+  sanity_failed: number;
+  sanity_total: number;
+}
+
+export interface SummaryPayload {
+  hardware: Hardware;
+  date: string;
+  machine_name: string;
+  machines: string[];
+  task_results: Record<string, TaskResult>;
+  sanity_results: SanityResults | null;
+  stats: RunStats;
+}
+
+export interface DatesPayload {
+  hardware: Hardware;
+  dates: string[];
+}
+
+export interface PlotEntry {
+  suffix: string | null;
+  url: string;
+  raw_url: string;
+  local_available: boolean;
+}
+
+export interface PlotsPayload {
+  hardware: Hardware;
+  date: string;
+  plots: Record<string, PlotEntry[]>;
+}
+
+export interface ComparePayload {
+  date: string;
+  results: Record<Hardware, SummaryPayload | null>;
+}
+
+export interface UpstreamRow {
+  row_index: number;
+  section: string;
+  test_category: string;
+  amd_tests: number | null;
+  nvidia_tests: number | null;
+  coverage_text: string | null;
+  coverage_pct: number | null;
+}
+
+export interface UpstreamReportPayload {
+  date: string;
+  filename: string;
+  format: 'flat' | 'sectioned';
+  data: Array<Record<'Test Category' | 'AMD # of Tests' | 'Nvidia # of Tests' | 'AMD Coverage (%)', string | number | null>>;
+  rows: UpstreamRow[];
+  totals: { amd_tests: number | null; nvidia_tests: number | null; coverage_pct: number | null };
+}
+
+export interface UpstreamTrendPoint {
+  date: string;
+  date_formatted: string;
+  amd_tests: number;
+  nvidia_tests: number;
+  coverage: number | null;
+}
+
+export interface UpstreamTrendsPayload {
+  trends: UpstreamTrendPoint[];
+  days: number;
+}
+
+export interface HistoryDetail {
+  runtime_minutes: number | null;
+  gsm8k_accuracy: number | null;
+  error: string | null;
+}
+
+export interface TestHistorySeries {
+  dates: string[];
+  status: Array<string | null>;
+  details: Array<HistoryDetail | null>;
+}
+
+export interface TestHistoryPayload {
+  hardware: Hardware;
+  days: number;
+  test_history: Record<string, TestHistorySeries>;
+}
+
+export interface HealthPayload {
+  status: 'healthy' | 'degraded';
+  timestamp: string;
+  db: {
+    present: boolean;
+    schema_version: number | null;
+    schema_status: string;
+    last_modified: string | null;
+    latest_run_date: Record<Hardware, string | null>;
+    last_ingest: string | null;
+  };
+  version: string;
+}

@@ -1,0 +1,30 @@
+// Hardware page: pass-rate and GSM8K history charts from #history-data.
+(function () {
+  'use strict';
+  var dataEl = document.getElementById('history-data');
+  if (!dataEl || !window.Chart) return;
+  var h = JSON.parse(dataEl.textContent);
+  var palette = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#6c757d', '#d63384'];
+  var pr = document.getElementById('passrate-chart');
+  if (pr) {
+    new window.Chart(pr, {
+      type: 'line',
+      data: { labels: h.dates, datasets: [{ label: 'Pass rate of tasks with a verdict (%)', data: h.passRate, borderColor: '#198754', backgroundColor: 'rgba(25,135,84,.15)', fill: true, spanGaps: true, tension: 0.2 }] },
+      options: { responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
+    });
+  }
+  var g = document.getElementById('gsm8k-chart');
+  if (g) {
+    var names = Object.keys(h.gsm8k);
+    new window.Chart(g, {
+      type: 'line',
+      data: {
+        labels: h.dates,
+        datasets: names.map(function (n, i) {
+          return { label: n, data: h.gsm8k[n], borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], spanGaps: true, tension: 0.2 };
+        }),
+      },
+      options: { responsive: true, maintainAspectRatio: false, scales: { y: { suggestedMin: 70, suggestedMax: 100, title: { display: true, text: 'GSM8K (%)' } } } },
+    });
+  }
+})();
