@@ -105,8 +105,8 @@ export class ExplorerPool {
       this.queue.shift();
       this.dispatch(free, pending);
     }
-    const starting = this.slots.filter((s) => !s.ready).length;
-    for (let n = starting; n < this.queue.length && this.slots.length < this.size; n++) this.spawn();
+    // Once in use the pool keeps all its children warm, so a second query never pays for a cold start.
+    while (this.slots.length < this.size) this.spawn();
   }
 
   private dispatch(slot: Slot, pending: Pending): void {

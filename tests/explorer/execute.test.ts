@@ -1,0 +1,74 @@
+/**
+ * The security boundary itself, without the first-keyword messages in front: a statement reaches
+ * the read-only, query_only connection and only `stmt.readonly && stmt.reader` decides.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type BetterSqlite3 from 'better-sqlite3';
+import { QueryRejected, executeQuery, openExplorerConnection } from '../../dashboard/explorer/execute';
+import type { QueryJob } from '../../dashboard/explorer/protocol';
+import { databaseDigest, oracleDbInTemp } from './helpers';
+
+let env: ReturnType<typeof oracleDbInTemp>;
+let db: BetterSqlite3.Database;
+let before: string;
+
+beforeAll(() => {
+  env = oracleDbInTemp();
+  before = databaseDigest(env.dbPath);
+  db = openExplorerConnection(env.dbPath);
+});
+afterAll(() => {
+  db.close();
+  env.cleanup();
+});
+
+function job(sql: string, extra: Partial<QueryJob> = {}): QueryJob {
+  return { dbPath: env.dbPath, sql, params: {}, rowLimit: 1000, cellLimit: 10_000, maxResponseBytes: 5 * 1024 * 1024, ...extra };
+}
+
+describe('executeQuery on the dedicated connection', () => {
+  const refused: Array<[string, RegExp]> = [
+    ["ATTACH DATABASE 'ATTACHED' AS other", /return rows/],
+    ['DETACH DATABASE main', /return rows/],
+    ['PRAGMA writable_schema = 1', /return rows/],
+    ['PRAGMA journal_mode = DELETE', /modify/],
+    ['VACUUM', /modify/],
+    ["VACUUM INTO 'VACUUMED'", /modify/],
+    ['WITH x AS (SELECT 1) INSERT INTO test_runs (run_date, hardware) SELECT 1, 2', /modify/],
+    ['WITH x AS (SELECT 1) DELETE FROM test_runs', /modify/],
+    ['CREATE TEMP TABLE scratch (a)', /modify/],
+    ['BEGIN IMMEDIATE', /modify/],
+    ['BEGIN', /return rows/],
+    ["SELECT load_extension('x')", /not authorized/],
+    ['SELECT 1; DELETE FROM test_runs', /Only one statement/],
+  ];
+  for (const [sql, message] of refused) {
+    it(`refuses ${sql}`, () => {
+      const attachTarget = path.join(env.dir, 'ATTACHED');
+      const vacuumTarget = path.join(env.dir, 'VACUUMED');
+      const text = sql.replace("'ATTACHED'", `'${attachTarget}'`).replace("'VACUUMED'", `'${vacuumTarget}'`);
+      expect(() => executeQuery(db, job(text))).toThrow(QueryRejected);
+      expect(() => executeQuery(db, job(text))).toThrow(message);
+      expect(fs.existsSync(attachTarget)).toBe(false);
+      expect(fs.existsSync(vacuumTarget)).toBe(false);
+      expect(databaseDigest(env.dbPath)).toBe(before);
+    });
+  }
+
+  it('binds named parameters and caps rows with an N+1 fetch', () => {
+    const r = executeQuery(db, job('SELECT run_date FROM test_runs WHERE hardware = :hw ORDER BY run_date LIMIT 3', { params: { hw: 'mi35x' } }));
+    expect(r.rows).toEqual([['20250916'], ['20251004'], ['20251012']]);
+    const exact = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 20 }));
+    expect([exact.row_count, exact.truncated]).toEqual([20, false]);
+    const capped = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 19 }));
+    expect([capped.row_count, capped.truncated]).toEqual([19, true]);
+  });
+
+  it('cuts long cells with a marker and describes blobs', () => {
+    const r = executeQuery(db, job("SELECT printf('%.*c', 25, 'x') AS long_text, x'00ff' AS b", { cellLimit: 10 }));
+    expect(r.rows[0][0]).toBe('xxxxxxxxxx… [cut: 15 more characters]');
+    expect(r.rows[0][1]).toBe('[BLOB 2 bytes]');
+  });
+});
