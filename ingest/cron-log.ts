@@ -46,7 +46,7 @@ function base(partial: Partial<CronLogResult>): CronLogResult {
 
 /** The cron log does not exist: the job did not run (no error text). */
 export function missingCronLog(): CronLogResult {
-  return base({ exists: false, ruleId: 'C0' });
+  return base({ exists: false, ruleId: 'missing' });
 }
 
 /** The file exists but could not be read: status stays, error says why. */
