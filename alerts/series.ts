@@ -1,0 +1,87 @@
+/**
+ * Turns stored metric values into one value per night per series (hw, benchmark, mode, load, metric)
+ * and evaluates each series (rules.ts). Shared by the alert scan and /api/metrics.
+ *
+ * One value per night: the timing summary wins over the CSV, the CSV over the serving logs (SPEC
+ * §4.16 "prefer timing-summary values"); then the preferred machine; then the greatest result-dir
+ * name (the rocm700 dir over rocm630 when both ran).
+ */
+import type { MetricPointRow } from '../dashboard/queries/perf';
+import { gsm8kThreshold } from '../dashboard/queries/catalogue';
+import { evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from './rules';
+
+const SOURCE_RANK: Record<MetricPointRow['source'], number> = { timing_summary: 0, csv: 1, serving_log: 2 };
+
+export interface SeriesPoint extends NightValue {
+  source: MetricPointRow['source'];
+  machine_name: string | null;
+  result_dir: string;
+  gsm8k_accuracy: number | null;
+}
+
+export interface Series {
+  key: string;
+  benchmark: string;
+  mode: string;
+  load_kind: MetricPointRow['load_kind'];
+  load_value: number;
+  metric: string;
+  points: SeriesPoint[];
+}
+
+export interface EvaluatedSeries extends Omit<Series, 'points'> {
+  points: Array<SeriesPoint & NightVerdict>;
+}
+
+export function seriesKey(s: Pick<Series, 'benchmark' | 'mode' | 'load_kind' | 'load_value' | 'metric'>): string {
+  return [s.benchmark, s.mode, s.load_kind, s.load_value, s.metric].join('|');
+}
+
+/** Accuracy gate: the run's GSM8K for the task reached its threshold. */
+export function gatePassed(row: Pick<MetricPointRow, 'gsm8k_accuracy' | 'gsm8k_threshold' | 'benchmark_name'>): boolean {
+  const threshold = row.gsm8k_threshold ?? gsm8kThreshold(row.benchmark_name);
+  return row.gsm8k_accuracy !== null && row.gsm8k_accuracy >= threshold;
+}
+
+function better(a: MetricPointRow, b: MetricPointRow, machine: string | null): boolean {
+  if (SOURCE_RANK[a.source] !== SOURCE_RANK[b.source]) return SOURCE_RANK[a.source] < SOURCE_RANK[b.source];
+  if (machine && (a.machine_name === machine) !== (b.machine_name === machine)) return a.machine_name === machine;
+  return a.result_dir > b.result_dir;
+}
+
+export function buildSeries(rows: readonly MetricPointRow[], opts: { machine?: string | null } = {}): Series[] {
+  const chosen = new Map<string, Map<string, MetricPointRow>>();
+  const meta = new Map<string, Omit<Series, 'points'>>();
+  for (const row of rows) {
+    if (row.value === null) continue;
+    const head = { benchmark: row.benchmark_name, mode: modeOfResultDir(row.result_dir), load_kind: row.load_kind, load_value: row.load_value, metric: row.metric };
+    const key = seriesKey(head);
+    if (!meta.has(key)) meta.set(key, { key, ...head });
+    const nights = chosen.get(key) ?? new Map<string, MetricPointRow>();
+    chosen.set(key, nights);
+    const have = nights.get(row.run_date);
+    if (!have || better(row, have, opts.machine ?? null)) nights.set(row.run_date, row);
+  }
+  return [...meta.values()]
+    .sort((a, b) => a.benchmark.localeCompare(b.benchmark) || a.mode.localeCompare(b.mode) || a.metric.localeCompare(b.metric) || a.load_value - b.load_value)
+    .map((m) => ({
+      ...m,
+      points: [...(chosen.get(m.key) as Map<string, MetricPointRow>).values()]
+        .sort((a, b) => a.run_date.localeCompare(b.run_date))
+        .map((r) => ({
+          date: r.run_date,
+          value: r.value as number,
+          trusted: gatePassed(r),
+          source: r.source,
+          machine_name: r.machine_name,
+          result_dir: r.result_dir,
+          gsm8k_accuracy: r.gsm8k_accuracy,
+        })),
+    }));
+}
+
+export function evaluate(series: Series): EvaluatedSeries {
+  const verdicts = evaluateSeries(series.metric, series.points);
+  const byDate = new Map(verdicts.map((v) => [v.date, v]));
+  return { ...series, points: series.points.map((p) => ({ ...p, ...(byDate.get(p.date) as NightVerdict) })) };
+}
