@@ -77,6 +77,11 @@ function metadataOf(json: string | null): SrtRunMetadata | null {
   }
 }
 
+/** A count of 0 (e.g. `agg_workers: 0` in a disaggregated run) says the same as a file that omits it. */
+function countOrNull(value: number | null | undefined): number | null {
+  return value ? value : null;
+}
+
 function settingsMap(run: RunSettings): Map<string, string> {
   const out = new Map<string, string>();
   const meta = metadataOf(run.metadata_json);
@@ -93,16 +98,16 @@ function settingsMap(run: RunSettings): Map<string, string> {
       isl: run.isl,
       osl: run.osl,
       benchmark: run.profiler,
-      gpus_per_node: meta?.gpusPerNode,
-      prefill_nodes: meta?.prefillNodes,
-      decode_nodes: meta?.decodeNodes,
-      agg_nodes: meta?.aggNodes,
-      prefill_workers: meta?.prefillWorkers,
-      decode_workers: meta?.decodeWorkers,
-      agg_workers: meta?.aggWorkers,
-      gpus_per_prefill: meta?.gpusPerPrefill,
-      gpus_per_decode: meta?.gpusPerDecode,
-      gpus_per_agg: meta?.gpusPerAgg,
+      gpus_per_node: countOrNull(meta?.gpusPerNode),
+      prefill_nodes: countOrNull(meta?.prefillNodes),
+      decode_nodes: countOrNull(meta?.decodeNodes),
+      agg_nodes: countOrNull(meta?.aggNodes),
+      prefill_workers: countOrNull(meta?.prefillWorkers),
+      decode_workers: countOrNull(meta?.decodeWorkers),
+      agg_workers: countOrNull(meta?.aggWorkers),
+      gpus_per_prefill: countOrNull(meta?.gpusPerPrefill),
+      gpus_per_decode: countOrNull(meta?.gpusPerDecode),
+      gpus_per_agg: countOrNull(meta?.gpusPerAgg),
       backend_type: meta?.backendType,
       frontend_type: meta?.frontendType,
       concurrencies: meta?.expectedConcurrencies,
@@ -181,4 +186,26 @@ function collapse(groups: Map<string, number[]>, combine: Combine): TimedValue[]
       const total = values.reduce((x, y) => x + y, 0);
       return { ts, value: combine === 'sum' ? total : total / values.length };
     });
+}
+
+export interface RangeRow {
+  metric: string;
+  min: number | null;
+  min_at: { job_id: string; concurrency: number } | null;
+  max: number | null;
+  max_at: { job_id: string; concurrency: number } | null;
+}
+
+/** Min and max of each metric over the given points, with the run and concurrency where each occurs. */
+export function metricRanges<K extends string>(points: Array<{ job_id: string; concurrency: number } & Record<K, number | null>>, metrics: readonly K[]): RangeRow[] {
+  return metrics.map((metric) => {
+    const row: RangeRow = { metric, min: null, min_at: null, max: null, max_at: null };
+    for (const p of points) {
+      const v = p[metric];
+      if (v === null || !Number.isFinite(v)) continue;
+      if (row.min === null || v < row.min) Object.assign(row, { min: v, min_at: { job_id: p.job_id, concurrency: p.concurrency } });
+      if (row.max === null || v > row.max) Object.assign(row, { max: v, max_at: { job_id: p.job_id, concurrency: p.concurrency } });
+    }
+    return row;
+  });
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../database/connection';
 import { utcTimestamp } from '../../database/connection';
 import type { SrtNodeMetricsTable, SrtPointsTable } from '../../database/schema';
 import type { Selectable } from 'kysely';
-import { bucketSeries, combineSeries, configKey, diffRunSettings, paretoFrontier, type Combine, type ConfigDiff, type TimedValue } from './srt-analysis';
+import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type Combine, type ConfigDiff, type RangeRow, type TimedValue } from './srt-analysis';
 
 export interface SrtFilters {
   gpu: string | null;
@@ -42,6 +42,8 @@ export interface SrtRunSummary {
   missing_concurrencies: number[];
   tags: string[];
   points: number;
+  /** Worker-log samples imported for the run (node metrics and rate match need some). */
+  log_samples: number;
   max_output_tps_per_gpu: number | null;
   max_total_tps_per_gpu: number | null;
   max_concurrency: number | null;
@@ -96,9 +98,11 @@ export async function listSrtRuns(db: Db, f: SrtFilters): Promise<SrtRunSummary[
   }
   const rows = await q.orderBy('r.run_ts', 'desc').orderBy('r.job_id', 'desc').execute();
   const tags = await tagsFor(db, rows.map((r) => r.job_id));
+  const samples = await sampleCounts(db, rows.map((r) => r.job_id));
   return rows.map((r) => ({
     ...r,
     points: Number(r.points),
+    log_samples: samples.get(r.job_id) ?? 0,
     max_output_tps_per_gpu: r.max_output_tps_per_gpu as number | null,
     max_total_tps_per_gpu: r.max_total_tps_per_gpu as number | null,
     max_concurrency: r.max_concurrency as number | null,
@@ -108,6 +112,18 @@ export async function listSrtRuns(db: Db, f: SrtFilters): Promise<SrtRunSummary[
     config_key: configKey(r),
     label: runLabel(r),
   }));
+}
+
+async function sampleCounts(db: Db, jobIds: string[]): Promise<Map<string, number>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('srt_node_metrics')
+    .select('job_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('job_id', 'in', jobIds)
+    .groupBy('job_id')
+    .execute();
+  return new Map(rows.map((r) => [r.job_id, Number(r.n)]));
 }
 
 async function tagsFor(db: Db, jobIds: string[]): Promise<Map<string, string[]>> {
@@ -451,8 +467,9 @@ export async function frontierTrends(db: Db, runs: SrtRunSummary[], yAxis: YAxis
     };
     byKey.set(run.config_key, [...(byKey.get(run.config_key) ?? []), entry]);
   }
+  // Configurations with the longest history first: they are the ones a trend says something about.
   return [...byKey.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a, ra], [b, rb]) => rb.length - ra.length || (a < b ? -1 : a > b ? 1 : 0))
     .map(([config_key, list]) => ({ config_key, runs: list.sort((a, b) => (a.run_ts ?? '').localeCompare(b.run_ts ?? '') || a.job_id.localeCompare(b.job_id)) }));
 }
 
@@ -467,4 +484,29 @@ export async function replaceRunTags(db: Db, jobId: string, tags: string[]): Pro
     if (tags.length > 0) await trx.insertInto('srt_tags').values(tags.map((tag) => ({ job_id: jobId, tag, source: 'user' }))).execute();
     return true;
   });
+}
+
+// ---- latency ------------------------------------------------------------------------------------
+
+export const LATENCY_VIEW_METRICS = [
+  'mean_ttft_ms', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'median_tpot_ms', 'p99_tpot_ms', 'mean_itl_ms', 'median_itl_ms', 'p99_itl_ms',
+] as const satisfies ReadonlyArray<keyof SrtPointRow>;
+
+export interface LatencyData {
+  series: Array<{ job_id: string; label: string; points: Array<Pick<SrtPointRow, 'concurrency' | (typeof LATENCY_VIEW_METRICS)[number]>> }>;
+  ranges: RangeRow[];
+}
+
+/** TTFT, TPOT and ITL against concurrency per run, and the min/max of each over all shown points. */
+export async function latencyData(db: Db, runs: SrtRunSummary[]): Promise<LatencyData> {
+  const points = await pointsFor(db, runs.map((r) => r.job_id));
+  const pick = (p: SrtPointRow) => {
+    const out = { concurrency: p.concurrency } as LatencyData['series'][number]['points'][number];
+    for (const m of LATENCY_VIEW_METRICS) out[m] = p[m];
+    return out;
+  };
+  return {
+    series: runs.map((r) => ({ job_id: r.job_id, label: r.label, points: points.filter((p) => p.job_id === r.job_id).map(pick) })),
+    ranges: metricRanges(points, LATENCY_VIEW_METRICS),
+  };
 }
