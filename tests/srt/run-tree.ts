@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CI_LOGS, FIXTURES } from '../helpers/fixtures';
+import { kyselyFor, openWriter } from '../../database/connection';
+import { importSrtRuns, type RunReport } from '../../ingest/srt/importer';
+import { CI_LOGS, FIXTURES, tempDir } from '../helpers/fixtures';
 
 export const RESULTS_DIR = path.join(FIXTURES, 'srt-slurm-runs', '_upstream_components', 'SemiAnalysisAI+InferenceX-app', 'glm-4.7', 'results');
 export const PD_LOG_DIR = path.join(CI_LOGS, 'test', 'pd', 'pd_log', 'mi30x', 'v0.5.6.post2-rocm630-mi30x-20251213');
@@ -110,4 +112,20 @@ export function buildStandardTree(logsDir: string): void {
   fs.mkdirSync(path.join(logsDir, '_upstream_components', 'x'), { recursive: true });
   fs.mkdirSync(path.join(logsDir, 'notes'), { recursive: true });
   fs.writeFileSync(path.join(logsDir, '123.txt'), 'a file, not a folder');
+}
+
+/** A temp logs dir with the standard tree imported into a fresh DB. */
+export async function importedStandardDb(): Promise<{ dir: string; logsDir: string; dbPath: string; reports: RunReport[]; cleanup: () => void }> {
+  const { dir, cleanup } = tempDir('srt-');
+  const logsDir = path.join(dir, 'logs');
+  fs.mkdirSync(logsDir);
+  buildStandardTree(logsDir);
+  const dbPath = path.join(dir, 'srt.db');
+  const db = kyselyFor(openWriter(dbPath));
+  try {
+    const reports = await importSrtRuns(db, logsDir);
+    return { dir, logsDir, dbPath, reports, cleanup };
+  } finally {
+    await db.destroy();
+  }
 }
