@@ -119,7 +119,10 @@ export function classifyRunError(timingSummary: string, serverLogTail: string, o
   if (/\b(ImportError|ModuleNotFoundError)\b/.test(text)) return 'import_error';
   if (/Server startup:\s*FAILED/.test(text)) return 'server_startup_failed';
   const ended = /Script ended at:|Total execution time:|Server error status/.test(timingSummary) || (/End time:/.test(timingSummary) && /Total duration:/.test(timingSummary));
-  if (/Script started at:/.test(timingSummary) && !ended && !(opts.deepseek && opts.gsm8kPassed)) return 'incomplete_run';
+  const excused = opts.deepseek && opts.gsm8kPassed;
+  if (/Script started at:/.test(timingSummary) && !ended && !excused) return 'incomplete_run';
+  // Without the file only the stored compat error is known; T1/T7 say the run did not complete.
+  if (!/Script started at:/.test(timingSummary) && /did not complete/.test(timingSummary) && !excused) return 'incomplete_run';
   if (/\b(CRITICAL|FATAL|Traceback)\b/.test(text)) return 'critical_error';
   return 'unclassified';
 }
