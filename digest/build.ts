@@ -41,7 +41,10 @@ export interface DigestTask {
   gsm8k: number | null;
   threshold: number | null;
   belowThreshold: boolean;
+  /** The stored error text (compat `error_message`). */
   error: string | null;
+  /** The first failing line: task_meta.failing_line (classified from the log) when known, else the error. */
+  failingLine: string | null;
   plotUrl: string | null;
   note: string | null;
 }
@@ -81,7 +84,7 @@ export interface Digest {
   /** `since` = the night it last failed (YYYY-MM-DD). */
   recoveries: Array<{ task: string; since: string }>;
   /** `since` = first night of the red streak (YYYY-MM-DD). */
-  streaks: Array<{ task: string; since: string; nights: number }>;
+  streaks: Array<{ task: string; since: string; nights: number; line: string }>;
   perfRegressions: Array<{ kind: string; line: string }>;
   missing: string[];
   links: { logs: string; dashboard: string };
@@ -132,7 +135,8 @@ function toDigestTask(t: TaskRow, input: DigestInput): DigestTask {
     gsm8k: t.gsm8k_accuracy,
     threshold,
     belowThreshold: t.below_threshold !== null ? t.below_threshold === 1 : t.gsm8k_accuracy !== null && threshold !== null && t.gsm8k_accuracy < threshold,
-    error: t.failing_line ?? t.error_message,
+    error: t.error_message,
+    failingLine: t.failing_line ?? t.error_message,
     plotUrl: group === 'Performance Benchmarks' ? plotUrlFor(t.benchmark_name, input) : null,
     note: t.note,
   };
@@ -191,7 +195,7 @@ export function buildDigest(input: DigestInput): Digest {
   });
   // The first failing line of a task; for a sanity model (`Sanity: X`) its accuracy line.
   const failingLine = (name: string): string =>
-    tasks.find((t) => t.name === name)?.error ?? sanity.find((s) => `Sanity: ${s.model}` === name)?.line ?? '(no error text recorded)';
+    tasks.find((t) => t.name === name)?.failingLine ?? sanity.find((s) => `Sanity: ${s.model}` === name)?.line ?? '(no error text recorded)';
   const missing = run.cron_dir_present === 0 ? [`No cron logs at all for ${dashed(date)}`] : [];
   missing.push(...expectedButMissing(tasks, input.recent, date));
   const dashboard = `${input.dashboardUrl.replace(/\/+$/, '')}/hardware/${hw}?date=${date}${input.machines.length > 1 ? `&machine=${encodeURIComponent(input.machine)}` : ''}`;
@@ -214,7 +218,7 @@ export function buildDigest(input: DigestInput): Digest {
     recoveries: input.changes.recoveries.map((task) => ({ task, since: input.changes.previous ? dashed(input.changes.previous) : '' })),
     streaks: Object.entries(input.streaks)
       .filter(([, f]) => f.failing_nights >= 2 && f.failing_since)
-      .map(([task, f]) => ({ task, since: f.failing_since as string, nights: f.failing_nights })),
+      .map(([task, f]) => ({ task, since: f.failing_since as string, nights: f.failing_nights, line: failingLine(task) })),
     perfRegressions: input.perfAlerts.map((a) => ({ kind: a.kind, line: perfLine(a) })),
     missing,
     links: { logs: `https://github.com/${input.repo}/tree/log/cron_log/${hw}/${date}`, dashboard },
