@@ -70,7 +70,7 @@ export function readHead(path: string, chars: number): string {
   }
 }
 
-/** Heuristic for the skip tracker: NUL bytes in the first 8 KB mean a binary file, not a log. */
+/** Heuristic for the skip tracker: NUL bytes mean a binary or corrupt file, not a log. */
 export function looksBinary(buf: Buffer): boolean {
-  return buf.subarray(0, 8192).includes(0);
+  return buf.includes(0);
 }

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main';
+import { dateRange, isCalendarDate, todayIn } from '../../cli/ingest';
+import { CI_LOGS, tempDir } from '../helpers/fixtures';
+
+const tmp = tempDir('ci-dash-cli-');
+afterAll(() => tmp.cleanup());
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Runs `ci-dash …` in-process, capturing stdout/stderr. */
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'ci-dash', ...args]);
+    return { code, out, err };
+  } finally {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  }
+}
+
+const db = (name: string) => path.join(tmp.dir, name);
+
+describe('ci-dash ingest', () => {
+  it('ingests one night and prints the per-night line and a summary', async () => {
+    const r = await run('--db', db('one.db'), 'ingest', '--base-dir', CI_LOGS, '--date', '20251130', '--hardware', 'mi30x');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Ingesting 20251130 (mi30x)… ✅ 11/16 passed (failed)');
+    expect(r.out).toMatch(/Done: 1 night\(s\), 1 ok, 0 failed; rows: test_runs 1, benchmark_results 9/);
+  });
+
+  it('--json prints one object per night', async () => {
+    const r = await run('--db', db('json.db'), '--json', 'ingest', '--base-dir', CI_LOGS, '--from', '20251216', '--to', '20251217', '--hardware', 'both', '--no-extensions');
+    expect(r.code).toBe(0);
+    const objects = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects).toHaveLength(4);
+    expect(objects[2]).toMatchObject({ date: '20251217', hardware: 'mi30x', ok: true, passed_tasks: 1, total_tasks: 9, overall_status: 'partial' });
+  });
+
+  it('--dates-from ingests every (run_date, hardware) of the oracle once', async () => {
+    const dbPath = db('oracle.db');
+    const r = await run('--db', dbPath, '-q', 'ingest', '--base-dir', CI_LOGS, '--dates-from', path.join(CI_LOGS, '..', 'expected-dev.json'), '--no-extensions');
+    expect(r.code).toBe(0);
+    const conn = new BetterSqlite3(dbPath, { readonly: true });
+    const count = (conn.prepare('SELECT COUNT(*) AS n FROM test_runs').get() as { n: number }).n;
+    conn.close();
+    expect(count).toBe(19);
+  });
+
+  it.each([
+    [['--date', '20250231'], /not a real calendar date/],
+    [['--date', '2025-12-01'], /not a real calendar date/],
+    [['--date', '20251201', '--backfill', '3'], /cannot be used together/],
+    [['--to', '20251201'], /--to needs --from/],
+    [['--from', '20251202', '--to', '20251201'], /after --to/],
+    [['--backfill', '0'], /--backfill/],
+    [['--hardware', 'mi300'], /--hardware/],
+  ])('usage error %j → exit 2 with one clear line', async (args, message) => {
+    const r = await run('--db', db('usage.db'), 'ingest', '--base-dir', CI_LOGS, ...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('a missing base dir is a usage error', async () => {
+    const r = await run('--db', db('usage.db'), 'ingest', '--base-dir', path.join(tmp.dir, 'nope'), '--date', '20251130');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not a directory/);
+  });
+
+  it('a DB that cannot be opened → exit 1 with the reason', async () => {
+    const notADb = db('not-a-db.db');
+    fs.writeFileSync(notADb, 'this is not an SQLite file, just text that is long enough to fill a header page '.repeat(20));
+    const r = await run('--db', notADb, 'ingest', '--base-dir', CI_LOGS, '--date', '20251130', '--hardware', 'mi30x');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/database/i);
+  });
+});
+
+describe('date helpers', () => {
+  it('calendar dates, ranges, today in a time zone', () => {
+    expect(isCalendarDate('20240229')).toBe(true);
+    expect(isCalendarDate('20250229')).toBe(false);
+    expect(dateRange('20251230', '20260102')).toEqual(['20251230', '20251231', '20260101', '20260102']);
+    expect(todayIn('America/Chicago', new Date('2025-12-19T03:00:00Z'))).toBe('20251218');
+    expect(todayIn('UTC', new Date('2025-12-19T03:00:00Z'))).toBe('20251219');
+  });
+});
