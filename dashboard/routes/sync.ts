@@ -1,7 +1,50 @@
-import { Router } from 'express';
+/**
+ * Admin refresh of the DB (SPEC §7.2, §11 S4): `POST /api/database/refresh` and its alias
+ * `/api/database/sync` run the pull of §6.2 in-process (no shell, no git output to the client),
+ * behind the admin gate. 409 when another sync or ingest holds the lock; errors are redacted.
+ */
+import { Router, type Request, type Response } from 'express';
+import { redactSecrets } from '../../config';
+import { LockTimeoutError } from '../../database/lock';
+import { fileFacts } from '../../sync/db-file';
+import { SyncError } from '../../sync/git';
+import { resolveSyncOptions } from '../../sync/options';
+import { pull } from '../../sync/pull';
 import type { AppContext } from '../context';
+import { requireAdmin } from '../security';
 
-// Placeholder: filled in by the issue that owns these routes.
-export function syncRoutes(_ctx: AppContext): Router {
-  return Router();
+/** A web request never waits long for the lock: a busy lock is answered with 409 at once. */
+const WEB_LOCK_WAIT_MS = 2_000;
+
+export function syncRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const gate = requireAdmin(ctx.settings.ADMIN_TOKEN);
+
+  const refresh = async (_req: Request, res: Response): Promise<void> => {
+    const opts = resolveSyncOptions(ctx.settings, ctx.data.dbPath, {
+      lockWaitMs: Math.min(WEB_LOCK_WAIT_MS, ctx.settings.LOCK_WAIT_MS),
+    });
+    try {
+      const result = await pull(opts);
+      ctx.data.invalidate();
+      res.json({
+        success: true,
+        message: result.status === 'updated' ? 'Database refreshed successfully' : `Database refreshed successfully (${result.message})`,
+        database: fileFacts(opts.dbPath),
+      });
+    } catch (err) {
+      ctx.data.invalidate();
+      if (err instanceof LockTimeoutError) {
+        res.status(409).json({ success: false, error: 'Another sync or ingest is running; try again shortly' });
+        return;
+      }
+      const message = err instanceof SyncError ? err.message : 'Database refresh failed';
+      if (!(err instanceof SyncError)) process.stderr.write(`[dashboard] refresh: ${redactSecrets(String((err as Error)?.message ?? err))}\n`);
+      res.status(500).json({ success: false, error: redactSecrets(message) });
+    }
+  };
+
+  router.post('/api/database/refresh', gate, refresh);
+  router.post('/api/database/sync', gate, refresh);
+  return router;
 }
