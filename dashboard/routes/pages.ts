@@ -23,6 +23,19 @@ function safeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** ISO start time → `2025-12-19 08:50 AM PST` in the display zone, with the right PST/PDT label. */
+function displayTime(iso: string | null, timeZone: string): string | null {
+  if (!iso) return null;
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: true, timeZoneName: 'short' })
+      .formatToParts(t)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.dayPeriod} ${parts.timeZoneName}`;
+}
+
 /** Helpers every view gets. */
 const viewHelpers = { TASK_CRON_LOGS, dashed, formatRuntime, sanityDisplayName, safeJson, TASK_GROUPS, HARDWARE };
 
@@ -134,6 +147,7 @@ export function pagesRoutes(ctx: AppContext): Router {
       neighbours: date ? await neighbourDates(db, hw, date) : { prev: null, next: null },
       summary,
       details,
+      startedAt: displayTime(details?.started_at ?? null, ctx.settings.DISPLAY_TIMEZONE),
       localLogs: date ? cronLogNames(ctx.baseDir, hw, date) : [],
       streaks: summary && date ? await streaks(db, hw, date, summary.machine_name) : {},
       metrics: summary && date ? await nightMetrics(db, hw, date, summary.machine_name) : {},
