@@ -49,6 +49,7 @@ interface DigestFlags {
   outDir?: string;
   retryDelays?: string;
   timeoutMs?: string;
+  scan?: boolean;
 }
 
 export async function digestCommand(ctx: CliContext, flags: DigestFlags): Promise<number> {
@@ -67,6 +68,7 @@ export async function digestCommand(ctx: CliContext, flags: DigestFlags): Promis
     resend: !!flags.resend,
     channel: flags.channel,
     outDir: path.resolve(flags.outDir ?? PROJECT_ROOT),
+    scanAlerts: flags.scan !== false,
     delivery: { retryDelaysMs: flags.retryDelays ? parseDelays(flags.retryDelays) : DEFAULT_DELIVERY.retryDelaysMs, timeoutMs },
     info: ctx.info,
     warn: ctx.warn,
@@ -156,6 +158,7 @@ export function registerDigestCommands(program: Command): void {
     .option('--send', 'deliver the digest (default: dry run, prints the text)')
     .option('--resend', 'deliver again even if this night was already delivered on the channel')
     .addOption(new Option('--channel <channel>', 'where --send delivers').choices(['teams', 'file', 'stdout']).default('teams'))
+    .option('--no-scan', 'do not refresh the night\'s alerts first (read the alert_events as they are)')
     .option('--out-dir <dir>', 'directory that receives alert_log/{hw}/{date}.json (default: project root)')
     .option('--retry-delays <ms,ms,ms>', 'waits before the 3 Teams retries', DEFAULT_DELIVERY.retryDelaysMs.join(','))
     .option('--timeout-ms <ms>', 'per-request timeout of the Teams webhook', String(DEFAULT_DELIVERY.timeoutMs))

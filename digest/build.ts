@@ -8,7 +8,6 @@ import { dashed } from '../dashboard/validate';
 import { parseImageTag } from './image-tag';
 import type { NightChanges, StreakFacts } from '../dashboard/queries/history';
 import { taskExists } from '../dashboard/queries/runs';
-import type { TestHistorySeries } from '../dashboard/types';
 import type { AlertRow, PlotRow, RunRow, SanityRow, TaskRow } from './queries';
 
 export interface DigestInput {
@@ -23,10 +22,9 @@ export interface DigestInput {
   changes: NightChanges;
   /** Per task (and `Sanity: {model}`), the current failing streak. */
   streaks: Record<string, StreakFacts>;
-  /** Recent nights per task, oldest first (dates YYYY-MM-DD), ending at the report night. */
-  recent: Record<string, TestHistorySeries>;
   plots: PlotRow[];
-  perfAlerts: AlertRow[];
+  /** The night's alert_events (perf_regression, perf_suspect, missing_data) written by the alert scan. */
+  alerts: AlertRow[];
   now: Date;
   repo: string;
   dashboardUrl: string;
@@ -90,9 +88,6 @@ export interface Digest {
   links: { logs: string; dashboard: string };
 }
 
-const PREVIOUS_NIGHTS_FOR_MISSING = 5;
-const VERDICTS_FOR_EXPECTED = 3;
-
 /** `2025-11-30 05:10 PM PST`: wall time in the display zone with its real PST/PDT label. */
 export function formatZoned(instant: Date, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -147,20 +142,6 @@ function sanityLine(model: string, accuracy: number | null, threshold: number | 
   return `${model} - GSM8K: ${percent(accuracy)}${threshold !== null ? ` (threshold ≥ ${percent(threshold)})` : ''}`;
 }
 
-/** SPEC §9 missing_data: tonight unknown / not run after a verdict on ≥ 3 of the previous 5 nights. */
-function expectedButMissing(tasks: DigestTask[], recent: Record<string, TestHistorySeries>, date: string): string[] {
-  const out: string[] = [];
-  for (const t of tasks) {
-    if (t.status !== 'unknown' && t.status !== 'not run') continue;
-    const series = recent[t.name];
-    if (!series) continue;
-    const before = series.status.filter((_, i) => series.dates[i] < dashed(date)).slice(-PREVIOUS_NIGHTS_FOR_MISSING);
-    const verdicts = before.filter((st) => st === 'pass' || st === 'fail').length;
-    if (verdicts >= VERDICTS_FOR_EXPECTED) out.push(`${t.name}: ${t.status} (had a verdict on ${verdicts} of the previous ${before.length} nights)`);
-  }
-  return out;
-}
-
 function formatBaseline(a: AlertRow): string {
   if (a.baseline_desc) return a.baseline_desc;
   return a.baseline_value !== null ? String(Math.round(a.baseline_value * 100) / 100) : 'baseline';
@@ -196,8 +177,6 @@ export function buildDigest(input: DigestInput): Digest {
   // The first failing line of a task; for a sanity model (`Sanity: X`) its accuracy line.
   const failingLine = (name: string): string =>
     tasks.find((t) => t.name === name)?.failingLine ?? sanity.find((s) => `Sanity: ${s.model}` === name)?.line ?? '(no error text recorded)';
-  const missing = run.cron_dir_present === 0 ? [`No cron logs at all for ${dashed(date)}`] : [];
-  missing.push(...expectedButMissing(tasks, input.recent, date));
   const dashboard = `${input.dashboardUrl.replace(/\/+$/, '')}/hardware/${hw}?date=${date}${input.machines.length > 1 ? `&machine=${encodeURIComponent(input.machine)}` : ''}`;
   return {
     title: `${dashed(date)} Daily CI Summary Report`,
@@ -219,8 +198,8 @@ export function buildDigest(input: DigestInput): Digest {
     streaks: Object.entries(input.streaks)
       .filter(([, f]) => f.failing_nights >= 2 && f.failing_since)
       .map(([task, f]) => ({ task, since: f.failing_since as string, nights: f.failing_nights, line: failingLine(task) })),
-    perfRegressions: input.perfAlerts.map((a) => ({ kind: a.kind, line: perfLine(a) })),
-    missing,
+    perfRegressions: input.alerts.filter((a) => a.kind.startsWith('perf_')).map((a) => ({ kind: a.kind, line: perfLine(a) })),
+    missing: input.alerts.filter((a) => a.kind === 'missing_data').map((a) => `${a.subject}: ${a.baseline_desc ?? 'missing'}`),
     links: { logs: `https://github.com/${input.repo}/tree/log/cron_log/${hw}/${date}`, dashboard },
   };
 }

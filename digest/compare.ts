@@ -7,14 +7,12 @@ import { isRealDate } from '../dashboard/validate';
 import type { Db } from '../database/connection';
 import type { CsvMetrics } from '../ingest/perf-csv';
 import { metricDirection } from '../ingest/metric-names';
+import { modeOfResultDir, violates } from '../alerts/rules';
 import { parseImageTag } from './image-tag';
 import {
   resolveRun, runMetrics, runSanity, runTasks,
   type MetricValueRow, type RunRow, type SanityRow, type TaskRow,
 } from './queries';
-
-/** A change of more than this (in the bad direction) is "worse"; same figure as the regression rule of §9. */
-export const PERF_TOLERANCE_PCT = 5;
 
 export interface RunRef {
   hw: Hardware;
@@ -63,15 +61,14 @@ export interface Delta {
   verdict: Verdict;
 }
 
-/** % change b vs a and whether that is better or worse for this metric's direction. */
+/** % change b vs a, judged with the alert engine's tolerance in the metric's direction (SPEC §9: ±5 %). */
 export function perfDelta(metric: string, a: number | null, b: number | null): Delta {
   if (a === null || b === null || a === 0) return { deltaPct: null, verdict: 'n/a' };
-  const deltaPct = ((b - a) / Math.abs(a)) * 100;
-  const direction = metricDirection(metric);
-  if (!direction) return { deltaPct, verdict: 'n/a' };
-  const improvement = direction === 'lower' ? -deltaPct : deltaPct;
-  const verdict: Verdict = improvement < -PERF_TOLERANCE_PCT ? 'worse' : improvement > PERF_TOLERANCE_PCT ? 'better' : 'unchanged';
-  return { deltaPct, verdict };
+  const change = (b - a) / Math.abs(a);
+  if (!metricDirection(metric)) return { deltaPct: change * 100, verdict: 'n/a' };
+  // A move beyond the tolerance the other way round is an improvement.
+  const verdict: Verdict = violates(metric, change) ? 'worse' : violates(metric, -change) ? 'better' : 'unchanged';
+  return { deltaPct: change * 100, verdict };
 }
 
 export interface TaskSide {
@@ -134,12 +131,6 @@ export interface RunComparison {
 
 const SOURCE_PREFERENCE: Record<string, number> = { timing_summary: 0, csv: 1, serving_log: 2 };
 
-/** The mode of a result dir: `online`, `online_dp_attention`, … (backup dirs keep their mode). */
-export function resultDirMode(resultDir: string): string {
-  const m = /_(online(?:_[a-z_]*[a-z])?)(?:\.backup_\d{8}_\d{6})?$/.exec(resultDir);
-  return m ? m[1] : resultDir;
-}
-
 /**
  * One value per (benchmark, mode, load, metric): timing-summary numbers first, then CSV, then serving
  * logs (SPEC §4.16 "prefer"); among dirs of one mode, the task's own result dir, else the greatest name.
@@ -150,7 +141,7 @@ function metricIndex(s: RunSnapshot): Map<string, MetricValueRow> {
   const out = new Map<string, MetricValueRow>();
   for (const r of s.metrics) {
     if (r.value === null) continue;
-    const key = [r.benchmark_name, resultDirMode(r.result_dir), r.load_kind, r.load_value, r.metric].join('\u0000');
+    const key = [r.benchmark_name, modeOfResultDir(r.result_dir), r.load_kind, r.load_value, r.metric].join('\u0000');
     const held = out.get(key);
     if (!held) {
       out.set(key, r);
@@ -223,7 +214,7 @@ export function compareRuns(a: RunSnapshot, b: RunSnapshot): RunComparison {
     const r = (ra ?? rb) as MetricValueRow;
     metrics.push({
       benchmark: r.benchmark_name,
-      mode: resultDirMode(r.result_dir),
+      mode: modeOfResultDir(r.result_dir),
       loadKind: r.load_kind,
       loadValue: r.load_value,
       metric: r.metric,

@@ -7,17 +7,15 @@ import path from 'node:path';
 import type { Hardware, Settings } from '../config';
 import { checkpoint, kyselyFor, openReader, openWriter, type Db } from '../database/connection';
 import { lockPath, withLock } from '../database/lock';
-import { changesSincePrevious, streaks, testHistory } from '../dashboard/queries/history';
+import { scanAlerts } from '../alerts/scan';
+import { changesSincePrevious, streaks } from '../dashboard/queries/history';
 import { buildDigest, type Digest } from './build';
 import { DEFAULT_DELIVERY, postToWebhook, webhookUrl, WebhookConfigError, type DeliveryOptions } from './deliver';
 import { renderTeamsCard, renderText } from './render';
 import {
-  alreadyDelivered, perfAlerts, plotsForNight, recordDelivery, resolveRun, runSanity, runTasks,
+  alreadyDelivered, digestAlerts, plotsForNight, recordDelivery, resolveRun, runSanity, runTasks,
   type DigestChannel,
 } from './queries';
-
-/** The report night and the 5 before it (SPEC §9 missing_data looks at the previous 5 nights). */
-const RECENT_NIGHTS = 6;
 
 export interface DigestRequest {
   settings: Settings;
@@ -32,6 +30,11 @@ export interface DigestRequest {
   outDir: string;
   now?: Date;
   delivery?: DeliveryOptions;
+  /**
+   * Refresh the night's alert_events first (the same idempotent, triage-keeping scan as `ci-dash alerts
+   * scan`), so perf regressions and missing data are current. Default true; false for a read-only look.
+   */
+  scanAlerts?: boolean;
   /** Progress and results for humans (stdout). */
   info: (line: string) => void;
   /** Problems (stderr). */
@@ -39,7 +42,7 @@ export interface DigestRequest {
 }
 
 export type DigestOutcome =
-  | { kind: 'no-database' | 'not-ingested' | 'unknown-machine' | 'no-webhook'; message: string }
+  | { kind: 'no-database' | 'not-ingested' | 'no-webhook'; message: string }
   | { kind: 'dry-run' | 'delivered' | 'already-delivered' | 'delivery-failed'; digest: Digest; text: string; payloadRelPath: string; message: string };
 
 /** Loads the rows of one night and builds its digest; `notFound` when (hw, date[, machine]) has no run. */
@@ -48,17 +51,16 @@ export async function loadDigest(db: Db, req: Pick<DigestRequest, 'settings' | '
   const resolved = await resolveRun(db, hw, date, req.machine);
   if ('notFound' in resolved) return resolved;
   const { run, machine, machines } = resolved;
-  const [tasks, sanity, changes, streakFacts, recent, plots, alerts] = await Promise.all([
+  const [tasks, sanity, changes, streakFacts, plots, alerts] = await Promise.all([
     runTasks(db, run.id),
     runSanity(db, run.id),
     changesSincePrevious(db, hw, date, machine),
     streaks(db, hw, date, machine),
-    testHistory(db, hw, RECENT_NIGHTS, { machine, until: date }),
     plotsForNight(db, hw, date),
-    perfAlerts(db, hw, date, machine),
+    digestAlerts(db, hw, date, machine),
   ]);
   return buildDigest({
-    hw, date, machine, machines, run, tasks, sanity, changes, streaks: streakFacts, recent: recent.test_history, plots, perfAlerts: alerts,
+    hw, date, machine, machines, run, tasks, sanity, changes, streaks: streakFacts, plots, alerts,
     now: req.now ?? new Date(),
     repo: req.settings.GITHUB_REPO,
     dashboardUrl: req.settings.DASHBOARD_URL,
@@ -86,6 +88,21 @@ async function withReader<T>(dbPath: string, fn: (db: Db) => Promise<T>): Promis
   }
 }
 
+/** Writes under the shared lock (a sync may be replacing the DB file), ending with a checkpoint (SPEC §3.1). */
+async function withWriter<T>(req: DigestRequest, purpose: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  return withLock(lockPath(req.settings.LOCK_DIR, req.dbPath), purpose, req.settings.LOCK_WAIT_MS, async () => {
+    const sqlite = openWriter(req.dbPath);
+    const db = kyselyFor(sqlite);
+    try {
+      const result = await fn(db);
+      checkpoint(sqlite);
+      return result;
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
 export async function runDigest(req: DigestRequest): Promise<DigestOutcome> {
   if (!fs.existsSync(req.dbPath)) return { kind: 'no-database', message: `No database at ${req.dbPath}; run \`ci-dash ingest\` or \`ci-dash sync pull\`` };
   let url: string | null = null;
@@ -97,6 +114,9 @@ export async function runDigest(req: DigestRequest): Promise<DigestOutcome> {
       throw err;
     }
   }
+  if (req.scanAlerts !== false) {
+    await withWriter(req, `digest alerts ${req.hw} ${req.date}`, (db) => scanAlerts(db, { hardware: [req.hw], date: req.date, days: 1, baseDir: req.settings.CI_BASE_DIR }));
+  }
   const loaded = await withReader(req.dbPath, (db) => loadDigest(db, req));
   if ('notFound' in loaded) return { kind: 'not-ingested', message: loaded.notFound };
   const digest = loaded;
@@ -107,32 +127,25 @@ export async function runDigest(req: DigestRequest): Promise<DigestOutcome> {
   if (!req.send) return { kind: 'dry-run', ...base, message: `Dry run: digest stored in ${payloadRelPath} (use --send to deliver)` };
 
   const label = `${req.hw} ${req.date} (${req.channel})`;
-  // The lock keeps the check-send-record sequence single (two cron jobs, or a sync replacing the DB file).
-  return withLock(lockPath(req.settings.LOCK_DIR, req.dbPath), `digest ${req.hw} ${req.date}`, req.settings.LOCK_WAIT_MS, async () => {
-    const sqlite = openWriter(req.dbPath);
-    const db = kyselyFor(sqlite);
-    try {
-      if (!req.resend && (await alreadyDelivered(db, req.hw, req.date, req.channel))) {
-        return { kind: 'already-delivered' as const, ...base, message: `Digest for ${label} was already delivered; nothing sent (use --resend to send again)` };
-      }
-      let sent = true;
-      let failure: string | null = null;
-      if (req.channel === 'teams') {
-        const result = await postToWebhook(url as string, card, req.delivery ?? DEFAULT_DELIVERY, req.warn);
-        sent = result.ok;
-        failure = result.ok ? null : `Teams delivery failed after ${result.attempts} attempts: ${result.error}`;
-      } else if (req.channel === 'file') {
-        fs.writeFileSync(path.join(req.outDir, payloadRelPath.replace(/\.json$/, '.txt')), text);
-      } else {
-        req.info(text.trimEnd());
-      }
-      await recordDelivery(db, { hw: req.hw, date: req.date, channel: req.channel, sent, payloadRelPath });
-      checkpoint(sqlite);
-      return sent
-        ? { kind: 'delivered' as const, ...base, message: `Digest for ${label} delivered` }
-        : { kind: 'delivery-failed' as const, ...base, message: failure as string };
-    } finally {
-      await db.destroy();
+  // Under the lock the check-send-record sequence stays single (two cron jobs, or a sync replacing the file).
+  return withWriter(req, `digest ${label}`, async (db) => {
+    if (!req.resend && (await alreadyDelivered(db, req.hw, req.date, req.channel))) {
+      return { kind: 'already-delivered' as const, ...base, message: `Digest for ${label} was already delivered; nothing sent (use --resend to send again)` };
     }
+    let sent = true;
+    let failure: string | null = null;
+    if (req.channel === 'teams') {
+      const result = await postToWebhook(url as string, card, req.delivery ?? DEFAULT_DELIVERY, req.warn);
+      sent = result.ok;
+      failure = result.ok ? null : `Teams delivery failed after ${result.attempts} attempts: ${result.error}`;
+    } else if (req.channel === 'file') {
+      fs.writeFileSync(path.join(req.outDir, payloadRelPath.replace(/\.json$/, '.txt')), text);
+    } else {
+      req.info(text.trimEnd());
+    }
+    await recordDelivery(db, { hw: req.hw, date: req.date, channel: req.channel, sent, payloadRelPath });
+    return sent
+      ? { kind: 'delivered' as const, ...base, message: `Digest for ${label} delivered` }
+      : { kind: 'delivery-failed' as const, ...base, message: failure as string };
   });
 }

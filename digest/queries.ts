@@ -14,7 +14,6 @@ import type { AlertEvent, BenchmarkMetricsTable, BenchmarkResult, PlotAssetsTabl
 export type RunRow = TestRun & {
   started_at: string | null;
   docker_image_own: string | null;
-  cron_dir_present: number | null;
   has_run_meta: boolean;
 };
 
@@ -33,10 +32,10 @@ export type AlertRow = Pick<AlertEvent, 'kind' | 'subject' | 'metric' | 'load_va
 async function runMeta(db: Db, run: TestRun): Promise<RunRow> {
   const meta = await db
     .selectFrom('run_meta')
-    .select(['started_at', 'docker_image_own', 'cron_dir_present'])
+    .select(['started_at', 'docker_image_own'])
     .where('test_run_id', '=', run.id)
     .executeTakeFirst();
-  return { ...run, started_at: meta?.started_at ?? null, docker_image_own: meta?.docker_image_own ?? null, cron_dir_present: meta?.cron_dir_present ?? null, has_run_meta: !!meta };
+  return { ...run, started_at: meta?.started_at ?? null, docker_image_own: meta?.docker_image_own ?? null, has_run_meta: !!meta };
 }
 
 export async function runTasks(db: Db, runId: number): Promise<TaskRow[]> {
@@ -92,14 +91,14 @@ export async function plotsForNight(db: Db, hw: Hardware, date: string): Promise
     .execute();
 }
 
-/** Performance alerts of the night (SPEC §9); perf_suspect rows are listed as such. */
-export async function perfAlerts(db: Db, hw: Hardware, date: string, machine: string): Promise<AlertRow[]> {
+/** The alerts the digest summarises (SPEC §9): perf regressions/suspects and missing data, minus triaged-away ones. */
+export async function digestAlerts(db: Db, hw: Hardware, date: string, machine: string): Promise<AlertRow[]> {
   return db
     .selectFrom('alert_events')
     .select(['kind', 'subject', 'metric', 'load_value', 'current_value', 'baseline_value', 'baseline_desc', 'delta_pct', 'state'])
     .where('hardware', '=', hw)
     .where('run_date', '=', date)
-    .where('kind', 'in', ['perf_regression', 'perf_suspect'])
+    .where('kind', 'in', ['perf_regression', 'perf_suspect', 'missing_data'])
     .where((eb) => eb.or([eb('machine_name', '=', machine), eb('machine_name', '=', '')]))
     .where('state', 'not in', ['false_alarm', 'expected'])
     .orderBy('kind')

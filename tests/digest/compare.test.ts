@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kyselyFor, openReader } from '../../database/connection';
-import { compareCsvFiles, compareRuns, loadRunSnapshot, parseRunRef, perfDelta, resultDirMode, type RunSnapshot } from '../../digest/compare';
+import { compareCsvFiles, compareRuns, loadRunSnapshot, parseRunRef, perfDelta, type RunSnapshot } from '../../digest/compare';
 import { parseImageTag } from '../../digest/image-tag';
 import { parsePerfCsv } from '../../ingest/perf-csv';
 import { launchBrowser } from '../helpers/browser';
@@ -35,8 +35,6 @@ describe('pure pieces', () => {
       image: 'rocm/sgl-dev:v0.5.6.post2-rocm700-mi35x-20251219', sglangVersion: 'v0.5.6.post2', rocm: 'rocm700', hardware: 'mi35x', imageDate: '20251219',
     });
     expect(parseImageTag('lmsysorg/sglang:latest')).toBeNull();
-    expect(resultDirMode('v0.5.5.post3-rocm700-mi30x-20251130_DeepSeek-V3-0324_FP8_online_dp_attention')).toBe('online_dp_attention');
-    expect(resultDirMode('v0.5.4-rocm630-mi30x-20251026_GROK1_MOE-I4F8_online.backup_20251026_101500')).toBe('online');
   });
 
   it('judges deltas by the metric direction with a ±5 % band', () => {

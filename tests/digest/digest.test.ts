@@ -108,6 +108,8 @@ describe('nightly digest on the oracle rows of the DEV nights', () => {
     // History of the same machine: PD failed on 20251106, 20251115 and 20251130; Docker failed on 20251115.
     expect(text).toContain('PD Disaggregation Tests: failing since 2025-11-06 (3 nights red) — Prefill Server container stopped');
     expect(text).toContain('Docker Image Check (failed on 2025-11-15)');
+    // From the alert scan the digest runs first (missing_data: a verdict on ≥ 3 of the previous 5 runs).
+    expect(text).toMatch(/== Expected but missing ==\n {2}DeepSeek Torch Compile Test: unknown/);
     expect(text).toContain('View All Logs: https://github.com/ROCm/sglang-ci/tree/log/cron_log/mi30x/20251130');
     expect(text).toContain('CI Dashboard: http://127.0.0.1:5000/hardware/mi30x?date=20251130');
     const stored = JSON.parse(fs.readFileSync(path.join(outDir, 'alert_log', 'mi30x', '20251130.json'), 'utf8')) as { digest: { title: string }; card: unknown };

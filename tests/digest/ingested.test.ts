@@ -40,7 +40,8 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
     );
     expect(pd.error_message).toBe('Prefill Server container stopped');
     expect(pd.failing_line).toBeTruthy();
-    // A regression row as `ci-dash alerts scan` writes it.
+    // A regression row as `ci-dash alerts scan` writes it (these four nights are too sparse for a real
+    // baseline), read as it is: a new scan would drop an event it does not produce.
     const db = new BetterSqlite3(dbPath);
     db.prepare(
       `INSERT INTO alert_events (kind, run_date, hardware, machine_name, subject, metric, load_value, current_value, baseline_value, baseline_desc, delta_pct)
@@ -50,7 +51,7 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
 
     const outcome = await runDigest({
       settings: loadSettings({}), dbPath, hw: 'mi30x', date: '20251130', send: false, resend: false, channel: 'teams',
-      outDir: tmp.dir, now: new Date('2025-11-30T23:40:00Z'), info: () => undefined, warn: () => undefined,
+      outDir: tmp.dir, now: new Date('2025-11-30T23:40:00Z'), scanAlerts: false, info: () => undefined, warn: () => undefined,
     });
     if (!('text' in outcome)) throw new Error(outcome.message);
     const text = outcome.text;
