@@ -3,7 +3,7 @@
 (function () {
   'use strict';
 
-  var state = JSON.parse(document.getElementById('explorer-state').textContent);
+  var state = JSON.parse(document.getElementById('explorer').dataset.state);
   var TOKEN_KEY = 'ci-dash-admin-token';
   var $ = function (id) { return document.getElementById(id); };
   var trendChart = null;
@@ -34,7 +34,7 @@
   function cut(text, n) { return text && text.length > n ? text.slice(0, n) + '…' : text || ''; }
   function statusBadge(status) {
     var s = status || 'unknown';
-    var label = { pass: '✔ pass', fail: '✘ fail', unknown: '? unknown', 'not run': '⏭ not run', skipped: '⏭ skipped' }[s] || s;
+    var label = { pass: '✔ pass', fail: '✘ fail', unknown: '? unknown', 'not run': '○ not run', skipped: '○ skipped' }[s] || s;
     return el('span', label, 'status status-' + s.replace(/\s+/g, '-'));
   }
   function row(cells) {
