@@ -226,6 +226,28 @@ describe('nightly digest on the oracle rows of the DEV nights', () => {
     }
   });
 
+  it('--channel file / stdout deliver the text once each (dedupe is per channel); --json emits the digest', async () => {
+    const outDir = path.join(tmp.dir, 'channels');
+    const captured: Captured = { out: [], err: [] };
+    const file = await runDigest(request(dbPath, outDir, {}, { hw: 'mi35x', date: '20251213', send: true, channel: 'file' }, captured));
+    expect(file.kind).toBe('delivered');
+    const written = fs.readFileSync(path.join(outDir, 'alert_log', 'mi35x', '20251213.txt'), 'utf8');
+    expect(written).toContain('2025-12-13 Daily CI Summary Report — MI35X');
+    expect(written).toContain('DeepSeek MTP Test'); // Integration Tests include MTP on mi35x
+    const stdout = await runDigest(request(dbPath, outDir, {}, { hw: 'mi35x', date: '20251213', send: true, channel: 'stdout' }, captured));
+    expect(stdout.kind).toBe('delivered');
+    expect(captured.out.join('\n')).toBe(written.trimEnd());
+    expect((await runDigest(request(dbPath, outDir, {}, { hw: 'mi35x', date: '20251213', send: true, channel: 'file' }))).kind).toBe('already-delivered');
+    const rows = digestLog(dbPath).filter((r) => r.hardware === 'mi35x' && r.run_date === '20251213');
+    expect(rows.map((r) => [r.channel, r.status])).toEqual([['file', 'sent'], ['stdout', 'sent']]);
+
+    const emitted: unknown[] = [];
+    const ctx: CliContext = { settings: loadSettings({}), dbPath, json: true, quiet: false, info: () => undefined, emit: (v) => emitted.push(v), warn: () => undefined };
+    expect(await digestCommand(ctx, { date: '20251219', hardware: 'mi35x', channel: 'teams', outDir })).toBe(0);
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({ status: 'dry-run', payload: 'alert_log/mi35x/20251219.json', digest: { title: '2025-12-19 Daily CI Summary Report', hardware: 'mi35x' } });
+  });
+
   it('refuses a night that was not ingested', async () => {
     const outcome = await runDigest(request(dbPath, path.join(tmp.dir, 'none'), {}, { date: '20251201' }));
     expect(outcome).toEqual({ kind: 'not-ingested', message: 'No run ingested for mi30x 20251201; run `ci-dash ingest --date 20251201 --hardware mi30x` first' });
