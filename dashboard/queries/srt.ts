@@ -4,7 +4,8 @@
  */
 import type { Db } from '../../database/connection';
 import { utcTimestamp } from '../../database/connection';
-import type { SrtNodeMetricsTable, SrtPointsTable } from '../../database/schema';
+import type { SrtPointsTable } from '../../database/schema';
+import type { SampleField } from '../../ingest/srt/worker-log';
 import type { Selectable } from 'kysely';
 import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type Combine, type ConfigDiff, type RangeRow, type TimedValue } from './srt-analysis';
 
@@ -272,7 +273,7 @@ export async function diffRuns(db: Db, a: string, b: string): Promise<(ConfigDif
 
 // ---- node metrics -------------------------------------------------------------------------------
 
-type NodeColumn = keyof Omit<SrtNodeMetricsTable, 'id' | 'job_id' | 'log_file' | 'node' | 'worker_type' | 'worker_id' | 'kind' | 'ts' | 'dp_rank' | 'tp_rank' | 'ep_rank' | 'pp_rank'>;
+type NodeColumn = SampleField;
 
 /** Which log lines carry each metric and how values of several ranks/workers combine. */
 export const NODE_METRICS: Record<NodeColumn, { kinds: string[]; combine: Combine; label: string }> = {
@@ -348,7 +349,9 @@ export async function nodeMetricSeries(db: Db, jobId: string, metric: NodeMetric
   const { combine } = NODE_METRICS[metric];
   const groups = await rankSamples(db, jobId, metric);
   if (view === 'rank') {
-    return groups.map((g) => ({ name: g.dp === null ? `${g.worker} TP${g.tp ?? 0}` : `${g.worker} DP${g.dp}`, worker_type: g.workerType, points: g.samples }));
+    return groups
+      .map((g) => ({ name: g.dp === null ? `${g.worker} TP${g.tp ?? 0}` : `${g.worker} DP${g.dp}`, worker_type: g.workerType, points: g.samples }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   const bucketed = groups.map((g) => ({ ...g, samples: bucketSeries(g.samples, bucketSeconds, 'avg') }));
   const keyOf = (g: RankSamples) => (view === 'node' ? g.worker : g.workerType);

@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { Db } from '../../database/connection';
 import { utcTimestamp } from '../../database/connection';
 import type { Insertable } from 'kysely';
-import type { SrtNodeMetricsTable, SrtPointsTable, SrtRunsTable } from '../../database/schema';
+import type { SrtNodeMetricsTable, SrtRunsTable } from '../../database/schema';
 import { MetadataError, frameworkVersionOf, parseSrtMetadata, topologyOf, totalGpus, type SrtRunMetadata } from './metadata';
-import { LATENCY_COLUMNS, parseSrtResult, type SrtPoint } from './results';
+import { parseSrtResult, type SrtPoint } from './results';
 import { expectedResultsDirName, isProfilerRun, isResultsDirName, parseRunDirName, runStatus, type RunStatus } from './run-dir';
 import { parseWorkerLog, parseWorkerLogName } from './worker-log';
 
@@ -154,15 +154,15 @@ function parseRun(logsDir: string, dirName: string, files: RunFiles, warnings: S
   const jobId = name?.jobId ?? dirName;
   const rel = (file: string) => path.join(dirName, file);
   const base = { job_id: jobId, run_dir: dirName, imported_at: utcTimestamp() };
+  let metadataJson: string | null = null;
   const skipped = (reason: string, meta: SrtRunMetadata | null): ParsedRun => ({
-    row: { ...base, ...metadataRow(meta, name), status: 'skipped', status_reason: reason },
+    row: { ...base, ...metadataRow(meta, name), status: 'skipped', status_reason: reason, metadata_json: meta ? metadataJson : null },
     points: [], samples: [], tags: meta?.tags ?? [], reason, status: 'skipped',
   });
 
   const metaFile = `${jobId}.json`;
   if (!files.files.includes(metaFile)) return skipped(`missing ${metaFile}`, null);
   let meta: SrtRunMetadata;
-  let metadataJson: string;
   try {
     metadataJson = readText(path.join(runDir, metaFile));
     meta = parseSrtMetadata(metadataJson);
@@ -187,7 +187,7 @@ function parseRun(logsDir: string, dirName: string, files: RunFiles, warnings: S
       const point = parseSrtResult(readText(path.join(runDir, file)), path.basename(file), gpus);
       const earlier = byConcurrency.get(point.concurrency);
       if (earlier) {
-        warnings.push({ file: rel(file), message: `concurrency ${point.concurrency} already read from ${earlier.resultFile}; ignored` });
+        warnings.push({ file: rel(file), message: `concurrency ${point.concurrency} already read from ${earlier.result_file}; ignored` });
         continue;
       }
       byConcurrency.set(point.concurrency, point);
@@ -235,30 +235,6 @@ function parseRun(logsDir: string, dirName: string, files: RunFiles, warnings: S
   };
 }
 
-function pointRow(jobId: string, p: SrtPoint): Insertable<SrtPointsTable> {
-  const row: Insertable<SrtPointsTable> = {
-    job_id: jobId,
-    concurrency: p.concurrency,
-    result_file: p.resultFile,
-    gpus: p.gpus,
-    duration: p.duration,
-    completed: p.completed,
-    num_prompts: p.num_prompts,
-    total_input_tokens: p.total_input_tokens,
-    total_output_tokens: p.total_output_tokens,
-    request_throughput: p.request_throughput,
-    request_goodput: p.request_goodput,
-    output_throughput: p.output_throughput,
-    peak_output_tokens_per_s: p.peak_output_tokens_per_s,
-    total_token_throughput: p.total_token_throughput,
-    output_tps_per_gpu: p.output_tps_per_gpu,
-    total_tps_per_gpu: p.total_tps_per_gpu,
-    tps_per_user: p.tps_per_user,
-  } as Insertable<SrtPointsTable>;
-  for (const column of LATENCY_COLUMNS) row[column] = p[column];
-  return row;
-}
-
 // SQLite allows 32,766 bound values per statement; node-metric rows have ~28 columns.
 const CHUNK = 500;
 
@@ -270,7 +246,7 @@ async function writeRun(db: Db, parsed: ParsedRun, fp: string): Promise<void> {
     await trx.insertInto('srt_runs').values({ ...parsed.row, fingerprint: fp }).onConflict((oc) => oc.column('job_id').doUpdateSet(update)).execute();
     await trx.deleteFrom('srt_points').where('job_id', '=', jobId).execute();
     await trx.deleteFrom('srt_node_metrics').where('job_id', '=', jobId).execute();
-    const points = parsed.points.map((p) => pointRow(jobId, p));
+    const points = parsed.points.map((p) => ({ job_id: jobId, ...p }));
     for (let i = 0; i < points.length; i += CHUNK) await trx.insertInto('srt_points').values(points.slice(i, i + CHUNK)).execute();
     for (let i = 0; i < parsed.samples.length; i += CHUNK) await trx.insertInto('srt_node_metrics').values(parsed.samples.slice(i, i + CHUNK)).execute();
     const edited = await trx.selectFrom('srt_runs').select('tags_edited_at').where('job_id', '=', jobId).executeTakeFirst();

@@ -3,6 +3,7 @@
  * Scheduler lines carry a tag `[YYYY-MM-DD HH:MM:SS DPn TPn EPn]`, `[… TPn]` or `[… PPn]`; we keep
  * `Prefill batch`, `Decode batch` and the memory lines (weights, KV cache) as typed samples.
  */
+import type { SrtNodeMetricsTable } from '../../database/schema';
 
 export type WorkerType = 'prefill' | 'decode' | 'frontend';
 export type SampleKind = 'prefill_batch' | 'decode_batch' | 'memory';
@@ -13,32 +14,11 @@ export interface WorkerLogName {
   workerId: string;
 }
 
-export interface NodeSample {
+/** One `srt_node_metrics` row without its run and file identity, plus the line it came from. */
+export type NodeSample = Omit<SrtNodeMetricsTable, 'id' | 'job_id' | 'log_file' | 'node' | 'worker_type' | 'worker_id' | 'kind'> & {
   kind: SampleKind;
-  ts: string;
   line: number;
-  dp_rank: number | null;
-  tp_rank: number | null;
-  ep_rank: number | null;
-  pp_rank: number | null;
-  new_seq: number | null;
-  new_token: number | null;
-  cached_token: number | null;
-  num_token: number | null;
-  token_usage: number | null;
-  preallocated_usage: number | null;
-  running_req: number | null;
-  queue_req: number | null;
-  prealloc_req: number | null;
-  inflight_req: number | null;
-  transfer_req: number | null;
-  input_throughput: number | null;
-  gen_throughput: number | null;
-  avail_mem_gb: number | null;
-  mem_usage_gb: number | null;
-  kv_size_gb: number | null;
-  kv_tokens: number | null;
-}
+};
 
 export type SampleField = Exclude<keyof NodeSample, 'kind' | 'ts' | 'line' | 'dp_rank' | 'tp_rank' | 'ep_rank' | 'pp_rank'>;
 

@@ -105,9 +105,9 @@ export function buildStandardTree(logsDir: string): void {
     concurrencies: [4, 16, 64],
   });
   // Metadata but no results at all.
-  writeRun(logsDir, { dirName: '4401004_1P_2D_20260321_080000', metadata: v2Metadata('4401004') });
+  writeRun(logsDir, { dirName: '4401004_1P_2D_20260321_080000', metadata: v2Metadata('4401004', { generatedAt: '2026-03-21 08:00:00' }) });
   // A profiler run: skipped by rule.
-  writeRun(logsDir, { dirName: '4401005_1P_2D_20260322_080000', metadata: v2Metadata('4401005', { type: 'torch-profiler' }), concurrencies: [8] });
+  writeRun(logsDir, { dirName: '4401005_1P_2D_20260322_080000', metadata: v2Metadata('4401005', { type: 'torch-profiler', generatedAt: '2026-03-22 08:00:00' }), concurrencies: [8] });
   // Not runs: no numeric job id.
   fs.mkdirSync(path.join(logsDir, '_upstream_components', 'x'), { recursive: true });
   fs.mkdirSync(path.join(logsDir, 'notes'), { recursive: true });
