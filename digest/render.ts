@@ -13,7 +13,8 @@ function icon(status: string): string {
 
 /** One task as a line without links: icon, name, status, GSM8K vs threshold, runtime, error. */
 export function taskLine(t: DigestTask): string {
-  const parts = [`${icon(t.status)} ${t.name}: ${t.status}`];
+  // A task whose job never ran gets the skip icon whatever its stored status (SPEC §7.3 vocabulary).
+  const parts = [`${icon(t.exists ? t.status : 'not run')} ${t.name}: ${t.status}`];
   if (t.gsm8k !== null) {
     const vs = t.threshold !== null ? ` (threshold ≥ ${percent(t.threshold)}${t.belowThreshold ? ', BELOW' : ''})` : '';
     parts.push(`GSM8K ${percent(t.gsm8k)}${vs}`);

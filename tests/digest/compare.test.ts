@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError, type CliContext } from '../../cli/context';
+import { compareCommand } from '../../cli/digest';
+import { loadSettings } from '../../config';
 import { kyselyFor, openReader } from '../../database/connection';
 import { compareCsvFiles, compareRuns, loadRunSnapshot, parseRunRef, perfDelta, type RunSnapshot } from '../../digest/compare';
 import { parseImageTag } from '../../digest/image-tag';
@@ -64,6 +67,25 @@ describe('pure pieces', () => {
   });
 });
 
+function cliContext(dbPath: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx: CliContext = { settings: loadSettings({}), dbPath, json: false, quiet: false, info: (l) => out.push(l), emit: (v) => out.push(JSON.stringify(v)), warn: (l) => err.push(l) };
+  return { ctx, out, err };
+}
+
+describe('ci-dash compare', () => {
+  it('--csv prints a table of % changes; wrong arity is a usage error', async () => {
+    const { ctx, out } = cliContext('/nonexistent.db');
+    expect(await compareCommand(ctx, [CSV_1026, CSV_1130], { csv: true })).toBe(0);
+    const table = out.join('\n');
+    expect(table).toMatch(/e2e_latency_ms\s+rate 1\s+11827\.92\s+11308\.81\s+-4\.4%\s+unchanged/);
+    expect(table).toMatch(/ttft_ms\s+rate 4\s+210\.36\s+186\.5\s+-11\.3%\s+better/);
+    await expect(compareCommand(ctx, [CSV_1026], { csv: true })).rejects.toThrow(UsageError);
+    await expect(compareCommand(ctx, [], { a: 'mi30x:2025113' })).rejects.toThrow(UsageError);
+  });
+});
+
 describe('run vs run on the oracle rows', () => {
   const tmp = tempDir('compare-');
   const dbPath = path.join(tmp.dir, 'ci.db');
@@ -110,6 +132,15 @@ describe('run vs run on the oracle rows', () => {
     for (const t of mi35x.tasks) {
       if (t.a?.gsm8k != null && t.b?.gsm8k != null) expect(t.gsm8kDeltaPts).toBeCloseTo((t.b.gsm8k - t.a.gsm8k) * 100, 6);
     }
+  });
+
+  it('the CLI prints the comparison, and exits 1 naming the run that is not ingested', async () => {
+    const { ctx, out, err } = cliContext(dbPath);
+    expect(await compareCommand(ctx, [], { a: 'mi30x:20251130', b: 'mi30x:20251217' })).toBe(0);
+    expect(out.join('\n')).toContain('Tasks (6 status changes)');
+    expect(out.join('\n')).toMatch(/PD Disaggregation Tests\s+fail\s+not run\s+fail → not run/);
+    expect(await compareCommand(ctx, [], { a: 'mi30x:20251201', b: 'mi30x:20251217' })).toBe(1);
+    expect(err).toEqual(['❌ No run ingested for mi30x 20251201; run `ci-dash ingest --date 20251201 --hardware mi30x` first']);
   });
 
   it('GET /api/compare-runs answers JSON, 400 on bad input, 404 for a night that is not ingested', async () => {
