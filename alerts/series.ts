@@ -85,3 +85,22 @@ export function evaluate(series: Series): EvaluatedSeries {
   const byDate = new Map(verdicts.map((v) => [v.date, v]));
   return { ...series, points: series.points.map((p) => ({ ...p, ...(byDate.get(p.date) as NightVerdict) })) };
 }
+
+const VERDICT_WEIGHT: Record<string, number> = { perf_regression: 3, perf_suspect: 2, untrusted: 1 };
+
+/**
+ * At most `max` points, chosen per contiguous bucket: the most alarming point of the bucket (so a
+ * regression marker never disappears), else its newest point. Order is kept.
+ */
+export function downsample<T extends { verdict?: string }>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  const out: T[] = [];
+  for (let b = 0; b < max; b++) {
+    const bucket = points.slice(Math.floor((b * points.length) / max), Math.floor(((b + 1) * points.length) / max));
+    if (bucket.length === 0) continue;
+    let pick = bucket[bucket.length - 1];
+    for (const p of bucket) if ((VERDICT_WEIGHT[p.verdict ?? ''] ?? 0) > (VERDICT_WEIGHT[pick.verdict ?? ''] ?? 0)) pick = p;
+    out.push(pick);
+  }
+  return out;
+}

@@ -80,8 +80,9 @@ export interface PerfFilter {
   /** ISO date YYYY-MM-DD: runs on or after it. */
   since: string;
   gpu_config?: string | null;
-  model?: string | null;
-  variant?: string | null;
+  /** Several models/variants are overlaid on one chart; empty = all. */
+  models?: readonly string[];
+  variants?: readonly string[];
   batch_size?: number | null;
   input_len?: number | null;
   output_len?: number | null;
@@ -108,8 +109,8 @@ export async function perfPoints(db: Db, metric: PerfMetric, f: PerfFilter): Pro
     .select(['r.run_id', 'p.run_date', 'p.commit_sha', 'r.gpu_config', 'r.model', 'r.variant', 'r.batch_size', 'r.input_len', 'r.output_len', `r.${metric} as value`])
     .where('p.run_date', '>=', f.since);
   if (f.gpu_config) q = q.where('r.gpu_config', '=', f.gpu_config);
-  if (f.model) q = q.where('r.model', '=', f.model);
-  if (f.variant) q = q.where('r.variant', '=', f.variant);
+  if (f.models && f.models.length) q = q.where('r.model', 'in', [...f.models]);
+  if (f.variants && f.variants.length) q = q.where('r.variant', 'in', [...f.variants]);
   if (f.batch_size !== undefined && f.batch_size !== null) q = q.where('r.batch_size', '=', f.batch_size);
   if (f.input_len !== undefined && f.input_len !== null) q = q.where('r.input_len', '=', f.input_len);
   if (f.output_len !== undefined && f.output_len !== null) q = q.where('r.output_len', '=', f.output_len);

@@ -1,0 +1,69 @@
+/* /perf — one line per (model, variant, gpu config, batch, lengths) over run dates, from /api/perf.
+   The query string of the page is the query of the API and of the CSV export (what is shown is what is exported). */
+(function () {
+  'use strict';
+  var root = document.getElementById('perf-root');
+  if (!root) return;
+  var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
+  var statusLine = document.getElementById('perf-status');
+  var qs = window.location.search.replace(/^\?/, '');
+  if (!/(^|&)metric=/.test(qs)) qs = 'metric=' + encodeURIComponent(root.dataset.metric) + (qs ? '&' + qs : '');
+  document.getElementById('perf-csv').href = '/api/perf.csv?' + qs;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function when(iso) { return iso ? iso.slice(0, 16).replace('T', ' ') : '—'; }
+
+  fetch('/api/perf?' + qs, { headers: { Accept: 'application/json' } }).then(function (r) {
+    if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || ('HTTP ' + r.status)); });
+    return r.json();
+  }).then(function (data) {
+    var labelSet = {};
+    data.series.forEach(function (s) { s.points.forEach(function (p) { labelSet[when(p.run_date)] = true; }); });
+    var labels = Object.keys(labelSet).sort();
+    var datasets = data.series.map(function (s, i) {
+      var byLabel = {};
+      s.points.forEach(function (p) { byLabel[when(p.run_date)] = p.value; });
+      var c = PALETTE[i % PALETTE.length];
+      return { label: s.label, data: labels.map(function (l) { return byLabel[l] === undefined ? null : byLabel[l]; }), borderColor: c, backgroundColor: c, pointRadius: 3, spanGaps: true };
+    });
+    var chart = new Chart(document.getElementById('perf-chart'), {
+      type: 'line',
+      data: { labels: labels, datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        interaction: { mode: 'nearest', intersect: false },
+        plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } }, zoom: { pan: { enabled: true, mode: 'x' }, zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: 'x' } } },
+        scales: { y: { title: { display: true, text: data.metric } } }
+      }
+    });
+    document.getElementById('perf-reset-zoom').addEventListener('click', function (ev) { ev.preventDefault(); if (chart.resetZoom) chart.resetZoom(); });
+    var points = data.series.reduce(function (n, s) { return n + s.points.length; }, 0);
+    statusLine.textContent = data.series.length ? data.series.length + ' series, ' + points + ' points since ' + data.since : 'No metrics in this window. Import a metrics JSON with ci-dash import perf-json.';
+
+    var tbody = document.querySelector('#perf-runs tbody');
+    data.runs.forEach(function (run) {
+      var tr = el('tr');
+      tr.appendChild(el('td', null, when(run.run_date)));
+      tr.appendChild(el('td', 'font-monospace', run.commit_sha ? run.commit_sha.slice(0, 10) : '—'));
+      tr.appendChild(el('td', null, run.branch || '—'));
+      tr.appendChild(el('td', null, run.rows));
+      var td = el('td');
+      if (/^\d+$/.test(run.run_id)) {
+        var a = el('a', null, run.run_id);
+        a.href = 'https://github.com/sgl-project/sglang/actions/runs/' + run.run_id;
+        a.rel = 'noopener';
+        td.appendChild(a);
+      } else td.textContent = run.run_id;
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+    });
+  }).catch(function (err) {
+    statusLine.textContent = 'Could not load metrics: ' + err.message;
+    statusLine.className = 'text-danger small';
+  });
+})();

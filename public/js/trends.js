@@ -1,0 +1,244 @@
+/* /trends/:hw — status strip, pass rate, GSM8K, runtime, sanity and serving-perf charts.
+   Data from /api/trends/:hw and /api/metrics/:hw; DOM built with textContent only. */
+(function () {
+  'use strict';
+  var root = document.getElementById('trends-root');
+  if (!root) return;
+  var hw = root.dataset.hw;
+  var otherHw = root.dataset.otherHw;
+  var days = root.dataset.days;
+  var repo = root.dataset.repo;
+  var filters = { benchmark: root.dataset.benchmark, metric: root.dataset.metric, load: root.dataset.load };
+  var compare = root.dataset.compare === '1';
+  var statusLine = document.getElementById('trends-status');
+  var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
+  var METRIC_LABELS = { e2e_latency_ms: 'E2E latency (ms)', ttft_ms: 'TTFT (ms)', itl_ms: 'ITL (ms)', output_throughput_tok_s: 'Output throughput (tok/s)' };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function dashed(d) { return d.length === 8 ? d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8) : d; }
+  function color(i) { return PALETTE[i % PALETTE.length]; }
+  function query(params) {
+    var parts = [];
+    Object.keys(params).forEach(function (k) { if (params[k] !== '' && params[k] !== undefined && params[k] !== null) parts.push(encodeURIComponent(k) + '=' + encodeURIComponent(params[k])); });
+    return parts.join('&');
+  }
+  function getJson(url) {
+    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
+      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || ('HTTP ' + r.status)); });
+      return r.json();
+    });
+  }
+  var zoomOptions = { pan: { enabled: true, mode: 'x' }, zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: 'x' } };
+  function lineChart(canvas, labels, datasets, yTitle, extra) {
+    var chart = new Chart(canvas, {
+      type: 'line',
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign({
+        responsive: true, maintainAspectRatio: false, animation: false, spanGaps: true,
+        interaction: { mode: 'nearest', intersect: false },
+        scales: { y: { title: { display: !!yTitle, text: yTitle || '' } } },
+        plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } }, zoom: zoomOptions }
+      }, extra || {})
+    });
+    canvas.addEventListener('dblclick', function () { if (chart.resetZoom) chart.resetZoom(); });
+    return chart;
+  }
+
+  function fillSelect(id, values, current, label) {
+    var sel = document.getElementById(id);
+    values.forEach(function (v) {
+      var o = el('option', null, label ? label(v) : v);
+      o.value = String(v);
+      if (String(v) === String(current)) o.selected = true;
+      sel.appendChild(o);
+    });
+  }
+
+  function statusClass(s) {
+    if (s === 'pass') return 'st-pass';
+    if (s === 'fail') return 'st-fail';
+    if (s === 'not run' || s === 'not_run') return 'st-notrun';
+    if (s === null || s === undefined) return 'st-none';
+    return 'st-unknown';
+  }
+
+  function renderStrip(history) {
+    var body = document.querySelector('#status-strip tbody');
+    Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') !== 0; }).forEach(function (name) {
+      var s = history[name];
+      var tr = el('tr');
+      tr.appendChild(el('th', 'strip-name', name));
+      s.status.forEach(function (st, i) {
+        var td = el('td');
+        var a = el('a', 'strip-cell ' + statusClass(st));
+        a.href = '/hardware/' + hw + '?date=' + s.dates[i];
+        var d = s.details[i];
+        a.title = s.dates[i] + ': ' + (st || 'no run') + (d && d.error ? ' — ' + d.error.slice(0, 120) : '');
+        a.setAttribute('aria-label', a.title);
+        td.appendChild(a);
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function thresholdDataset(label, value, n, c) {
+    var data = [];
+    for (var i = 0; i < n; i++) data.push(value);
+    return { label: label, data: data, borderColor: c, borderDash: [6, 4], borderWidth: 1, pointRadius: 0, fill: false };
+  }
+
+  function renderAccuracy(canvasId, history, names, thresholds, labelOf) {
+    var first = history[names[0]];
+    if (!first) return;
+    var datasets = [];
+    names.forEach(function (name, i) {
+      var s = history[name];
+      var values = s.details.map(function (d) { return d && d.gsm8k_accuracy !== null && d.gsm8k_accuracy !== undefined ? d.gsm8k_accuracy * 100 : null; });
+      if (!values.some(function (v) { return v !== null; })) return;
+      datasets.push({ label: labelOf(name), data: values, borderColor: color(i), backgroundColor: color(i), pointRadius: 2 });
+      var t = thresholds[labelOf(name)];
+      if (t !== undefined && t !== null) datasets.push(thresholdDataset(labelOf(name) + ' threshold', t * 100, values.length, color(i)));
+    });
+    lineChart(document.getElementById(canvasId), first.dates, datasets, '%');
+  }
+
+  function renderHistory(data) {
+    var history = data.test_history;
+    renderStrip(history);
+    var labels = data.nights.map(function (n) { return dashed(n.date); });
+    lineChart(document.getElementById('chart-passrate'), labels, [{ label: 'pass rate', data: data.nights.map(function (n) { return n.pass_rate; }), borderColor: color(0), backgroundColor: color(0), pointRadius: 3 }], '%', { scales: { y: { min: 0, max: 100 } } });
+    var taskNames = Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') !== 0; });
+    renderAccuracy('chart-gsm8k', history, taskNames.filter(function (n) { return data.gsm8k_thresholds[n] !== undefined && !/Unit|PD|Docker/.test(n); }), data.gsm8k_thresholds, function (n) { return n; });
+    var runtimeSets = taskNames.map(function (name, i) {
+      return { label: name, data: history[name].details.map(function (d) { return d ? d.runtime_minutes : null; }), borderColor: color(i), backgroundColor: color(i), pointRadius: 2 };
+    }).filter(function (ds) { return ds.data.some(function (v) { return v !== null && v !== undefined; }); });
+    if (taskNames.length) lineChart(document.getElementById('chart-runtime'), history[taskNames[0]].dates, runtimeSets, 'minutes');
+    var sanityNames = Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') === 0; });
+    if (sanityNames.length) renderAccuracy('chart-sanity', history, sanityNames, data.sanity_thresholds, function (n) { return n.slice('Sanity: '.length); });
+
+    var tbody = document.querySelector('#run-history tbody');
+    data.nights.slice().reverse().forEach(function (n) {
+      var tr = el('tr');
+      var dateCell = el('td');
+      var link = el('a', null, dashed(n.date));
+      link.href = '/hardware/' + hw + '?date=' + n.date + (n.machine_name ? '&machine=' + encodeURIComponent(n.machine_name) : '');
+      dateCell.appendChild(link);
+      tr.appendChild(dateCell);
+      [n.machine_name || '—', n.overall_status, n.tasks_run + '/' + n.total_tasks, n.passed_tasks, n.failed_tasks, n.pass_rate === null ? '—' : n.pass_rate + '%'].forEach(function (v) { tr.appendChild(el('td', null, v)); });
+      var links = el('td');
+      var logs = el('a', null, 'cron logs');
+      logs.href = 'https://github.com/' + repo + '/tree/log/cron_log/' + hw + '/' + n.date;
+      logs.rel = 'noopener';
+      links.appendChild(logs);
+      tr.appendChild(links);
+      tbody.appendChild(tr);
+    });
+
+    fillSelect('f-benchmark', data.catalog.benchmarks, filters.benchmark);
+    fillSelect('f-metric', data.catalog.metrics, filters.metric);
+    fillSelect('f-load', data.catalog.loads, filters.load);
+  }
+
+  function verdictStyle(p) {
+    if (p.verdict === 'perf_regression') return { style: 'triangle', radius: 7, color: '#dc3545' };
+    if (p.verdict === 'perf_suspect') return { style: 'triangle', radius: 6, color: '#fd7e14' };
+    if (p.verdict === 'untrusted') return { style: 'crossRot', radius: 6, color: '#6c757d' };
+    return null;
+  }
+
+  function renderPerf(main, other) {
+    var container = document.getElementById('perf-charts');
+    var groups = {};
+    var order = [];
+    function add(payload, hwName) {
+      payload.series.forEach(function (s) {
+        var key = s.benchmark + '|' + s.mode + '|' + s.metric;
+        if (!groups[key]) { groups[key] = { title: s.benchmark + ' · ' + s.mode + ' · ' + (METRIC_LABELS[s.metric] || s.metric), series: [] }; order.push(key); }
+        groups[key].series.push({ hw: hwName, s: s });
+      });
+    }
+    add(main, hw);
+    if (other) add(other, otherHw);
+    if (!order.length) {
+      container.appendChild(el('p', 'text-secondary', 'No serving-performance numbers in this window.'));
+      return;
+    }
+    order.forEach(function (key) {
+      var g = groups[key];
+      var dateSet = {};
+      g.series.forEach(function (x) { x.s.points.forEach(function (p) { dateSet[p.date] = true; }); });
+      var dates = Object.keys(dateSet).sort();
+      var col = el('div', 'col-xl-6');
+      var card = el('section', 'card shadow-sm h-100');
+      var bodyEl = el('div', 'card-body');
+      bodyEl.appendChild(el('h3', 'h6', g.title));
+      var box = el('div', 'perf-chart-box');
+      var canvas = el('canvas');
+      canvas.setAttribute('aria-label', g.title);
+      box.appendChild(canvas);
+      bodyEl.appendChild(box);
+      var notes = el('ul', 'note-list list-unstyled mt-2 mb-0');
+      var datasets = g.series.map(function (x, i) {
+        var byDate = {};
+        x.s.points.forEach(function (p) { byDate[p.date] = p; });
+        var pts = dates.map(function (d) { return byDate[d] || null; });
+        var c = color(i);
+        pts.forEach(function (p) {
+          if (p && p.alert) {
+            var li = el('li', null, dashed(p.date) + ' ' + x.hw + ' load ' + x.s.load_value + ': ' + p.alert.kind.replace('perf_', '') + ' ' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '% vs ' + p.baseline + ' [' + p.alert.state + ']' + (p.alert.note ? ' — ' + p.alert.note : ''));
+            notes.appendChild(li);
+          }
+        });
+        return {
+          label: (other ? x.hw.toUpperCase() + ' ' : '') + (x.s.load_kind === 'concurrency' ? 'conc ' : 'rate ') + x.s.load_value,
+          data: pts.map(function (p) { return p ? p.value : null; }),
+          borderColor: c,
+          backgroundColor: c,
+          borderDash: x.hw === hw ? [] : [5, 4],
+          pointStyle: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.style : 'circle'; }),
+          pointRadius: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.radius : 2; }),
+          pointBackgroundColor: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.color : c; }),
+          _points: pts
+        };
+      });
+      lineChart(canvas, dates.map(dashed), datasets, METRIC_LABELS[g.series[0].s.metric] || g.series[0].s.metric, {
+        plugins: {
+          legend: { labels: { boxWidth: 12, font: { size: 11 } } },
+          zoom: zoomOptions,
+          tooltip: { callbacks: { afterLabel: function (ctx) {
+            var p = ctx.dataset._points[ctx.dataIndex];
+            if (!p) return '';
+            var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
+            if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%) — ' + p.baseline_desc);
+            if (p.verdict !== 'ok') lines.push(p.verdict);
+            return lines;
+          } } }
+        }
+      });
+      if (notes.childNodes.length) bodyEl.appendChild(notes);
+      card.appendChild(bodyEl);
+      col.appendChild(card);
+      container.appendChild(col);
+    });
+  }
+
+  var metricQuery = query({ days: days, benchmark: filters.benchmark, metric: filters.metric, load: filters.load });
+  Promise.all([
+    getJson('/api/trends/' + hw + '?days=' + encodeURIComponent(days)),
+    getJson('/api/metrics/' + hw + '?' + metricQuery),
+    compare ? getJson('/api/metrics/' + otherHw + '?' + metricQuery) : Promise.resolve(null)
+  ]).then(function (res) {
+    renderHistory(res[0]);
+    renderPerf(res[1], res[2]);
+    statusLine.textContent = res[0].nights.length ? res[0].nights.length + ' nights, ' + dashed(res[0].nights[0].date) + ' to ' + dashed(res[0].nights[res[0].nights.length - 1].date) : 'No runs for this hardware yet.';
+  }).catch(function (err) {
+    statusLine.textContent = 'Could not load trends: ' + err.message;
+    statusLine.className = 'text-danger small';
+  });
+})();
