@@ -1,10 +1,46 @@
 /**
- * STUB (written by the dashboard engineer so `ci-dash start` compiles): the sample-database builder
- * belongs to the ingest owner, who replaces this file. Contract: build `dbPath` from the bundled
- * sample-data/ when it does not exist yet.
+ * First-run data for `npm start`: when no database exists yet, ingest the real nights shipped in
+ * `sample-data/` (log-branch layout, both hardware) so a fresh clone shows a working dashboard.
  */
-import type { Settings } from '../config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HARDWARE, PROJECT_ROOT, type Settings } from '../config';
+import { runIngest } from './index';
 
-export async function ensureSampleDatabase(_dbPath: string, _settings: Settings): Promise<{ created: boolean; nights: number }> {
-  return { created: false, nights: 0 };
+export const SAMPLE_DIR = path.join(PROJECT_ROOT, 'sample-data');
+
+/** The nights present in sample-data (the date folders under `cron_log/{hw}/`), oldest first. */
+export function sampleDates(sampleDir: string = SAMPLE_DIR): string[] {
+  const dates = new Set<string>();
+  for (const hw of HARDWARE) {
+    const dir = path.join(sampleDir, 'cron_log', hw);
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) if (/^\d{8}$/.test(name)) dates.add(name);
+  }
+  return [...dates].sort();
+}
+
+const removeDbFiles = (file: string) => {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+};
+
+/**
+ * Creates `dbPath` from sample-data when it does not exist; never touches an existing file. The ingest
+ * writes a temp file that is renamed into place, so an interrupted first start leaves no half DB.
+ * `nights` counts the (date, hardware) pairs ingested.
+ */
+export async function ensureSampleDatabase(dbPath: string, settings: Settings, sampleDir: string = SAMPLE_DIR): Promise<{ created: boolean; nights: number }> {
+  if (fs.existsSync(dbPath)) return { created: false, nights: 0 };
+  const dates = sampleDates(sampleDir);
+  if (dates.length === 0) throw new Error(`no sample nights under ${sampleDir}/cron_log`);
+  const tmp = `${dbPath}.sample-${process.pid}.tmp`;
+  removeDbFiles(tmp);
+  try {
+    const summary = await runIngest({ dbPath: tmp, baseDir: sampleDir, dates, hardware: [...HARDWARE], layout: 'branch', settings, command: 'ci-dash start (sample data)' });
+    if (fs.existsSync(dbPath)) return { created: false, nights: 0 }; // another process won the race
+    fs.renameSync(tmp, dbPath);
+    return { created: true, nights: summary.ok };
+  } finally {
+    removeDbFiles(tmp);
+  }
 }

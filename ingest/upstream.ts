@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../database/connection';
 import type { UpstreamCiReportsTable, UpstreamCiRowsTable } from '../database/schema';
+import { readText } from './text';
 import type { IngestIssue } from './types';
 
 export const UPSTREAM_REPORT_DIR = 'upstream_ci/ci_report';
@@ -142,11 +143,6 @@ export function parseUpstreamReport(text: string, fileName: string): { report: U
     },
     issues,
   };
-}
-
-/** Decodes UTF-8 and drops undecodable bytes (SPEC §4.1 file reading). */
-function readText(filePath: string): string {
-  return fs.readFileSync(filePath, 'utf8').replace(/\uFFFD/g, '');
 }
 
 function sameValues(stored: object, wanted: object): boolean {
