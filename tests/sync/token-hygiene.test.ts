@@ -101,5 +101,5 @@ describe('GITHUB_TOKEN hygiene (§6.1, §11 S5)', () => {
       for (const file of filesUnder(path.join(clone, '.git')).filter((f) => !/\/objects\//.test(f))) expectNoToken(fs.readFileSync(file, 'latin1'), file);
       for (const file of filesUnder(m.dir).filter((f) => !f.includes(`${path.sep}.git${path.sep}`))) expectNoToken(fs.readFileSync(file, 'latin1'), file);
     }
-  });
+  }, 120_000);
 });
