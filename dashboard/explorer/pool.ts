@@ -50,6 +50,7 @@ export interface PoolOptions {
 export class ExplorerPool {
   private slots: Slot[] = [];
   private queue: Pending[] = [];
+  private clientTails = new Map<string, Promise<PoolOutcome>>();
   private nextId = 1;
   private readonly size: number;
   private readonly maxQueued: number;
@@ -68,6 +69,20 @@ export class ExplorerPool {
 
   get childPids(): number[] {
     return this.slots.map((s) => s.proc.pid ?? -1);
+  }
+
+  /**
+   * SPEC §8 "one running query per client": a client's queries run one after the other, so a single
+   * client cannot hold every child with runaway queries; other clients keep a free child.
+   */
+  runForClient(client: string, job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
+    const previous = this.clientTails.get(client) ?? Promise.resolve();
+    const mine = previous.then(() => this.run(job, timeoutMs));
+    this.clientTails.set(client, mine);
+    void mine.then(() => {
+      if (this.clientTails.get(client) === mine) this.clientTails.delete(client);
+    });
+    return mine;
   }
 
   run(job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {

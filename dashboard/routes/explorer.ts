@@ -62,6 +62,7 @@ function parseParams(raw: unknown): Record<string, ParamValue> {
 }
 
 interface QueryRequest {
+  client: string;
   sql: string;
   params: Record<string, ParamValue>;
   timeoutMs: number;
@@ -106,7 +107,8 @@ export function explorerRoutes(ctx: AppContext): Router {
     const echo = sql.length > 10_000 ? `${sql.slice(0, 10_000)}…` : sql;
     if (problem) return { ok: false, status: 400, body: { error: problem, sql: echo } };
     ctx.data.refresh(); // 503 when there is no database file
-    const outcome = await pool.run(
+    const outcome = await pool.runForClient(
+      request.client,
       {
         dbPath: ctx.data.dbPath,
         sql,
@@ -160,14 +162,14 @@ export function explorerRoutes(ctx: AppContext): Router {
     const format = parseFormat(b.format);
     const timeoutMs = timeoutFor(ctx, b.timeout_ms);
     if (b.name !== undefined) {
-      send(res, await runQuery({ ...resolveCanned(b.name, b.params), timeoutMs }), format);
+      send(res, await runQuery({ client: clientOf(req), ...resolveCanned(b.name, b.params), timeoutMs }), format);
       return;
     }
     if (typeof b.query !== 'string' || b.query.trim() === '') {
       res.status(400).json({ error: 'No query provided' });
       return;
     }
-    send(res, await runQuery({ sql: b.query, params: parseParams(b.params), timeoutMs }), format);
+    send(res, await runQuery({ client: clientOf(req), sql: b.query, params: parseParams(b.params), timeoutMs }), format);
   });
 
   // Permalink and export form: GET /api/database/query?sql=…[&params={json}][&format=csv|json][&timeout_ms=]
@@ -176,7 +178,7 @@ export function explorerRoutes(ctx: AppContext): Router {
     const timeoutMs = timeoutFor(ctx, singleString(req.query.timeout_ms));
     const name = singleString(req.query.name);
     if (name !== undefined) {
-      send(res, await runQuery({ ...resolveCanned(name, singleString(req.query.params)), timeoutMs }), format);
+      send(res, await runQuery({ client: clientOf(req), ...resolveCanned(name, singleString(req.query.params)), timeoutMs }), format);
       return;
     }
     const sql = singleString(req.query.sql);
@@ -184,7 +186,7 @@ export function explorerRoutes(ctx: AppContext): Router {
       res.status(400).json({ error: 'No query provided' });
       return;
     }
-    send(res, await runQuery({ sql, params: parseParams(singleString(req.query.params)), timeoutMs }), format);
+    send(res, await runQuery({ client: clientOf(req), sql, params: parseParams(singleString(req.query.params)), timeoutMs }), format);
   });
 
   router.get('/api/database/queries', (_req: Request, res: Response) => {
@@ -238,6 +240,11 @@ export function explorerRoutes(ctx: AppContext): Router {
   });
 
   return router;
+}
+
+/** The client a query belongs to (trust proxy is off, so this is the socket's peer address). */
+function clientOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 function parseRange(value: string | undefined): number {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server';
 import { explorerPool } from '../../dashboard/routes/explorer';
-import { databaseDigest, getUrl, oracleDbInTemp, postJson } from './helpers';
+import { databaseDigest, getUrl, oracleDbInTemp, postJson, postJsonFrom } from './helpers';
 
 let env: ReturnType<typeof oracleDbInTemp>;
 let server: RunningServer;
@@ -174,17 +174,19 @@ describe('time limit', () => {
     const pidsBefore = pool.childPids;
     // timeout_ms may only lower the limit: asking for a minute still gets the 2000 ms default.
     const pending = query({ query: runaway, timeout_ms: 60_000 });
+    // Another client gets the second child right away; the same client waits for its own query (one per client).
+    const otherClient = postJsonFrom('127.0.0.2', `${server.url}/api/database/query`, { query: 'SELECT COUNT(*) FROM test_runs' });
+    const sameClient = query({ query: 'SELECT 3' }).then((r) => ({ ...r, at: Date.now() }));
     const latencies: number[] = [];
     const started = Date.now();
-    let otherQuery: Awaited<ReturnType<typeof query>> | null = null;
     while (Date.now() - started < 1800) {
       const stats = await getUrl(`${server.url}/api/database/stats`);
       expect(stats.status).toBe(200);
       latencies.push(stats.ms);
-      if (!otherQuery) otherQuery = await query({ query: 'SELECT COUNT(*) FROM test_runs' });
       await new Promise((r) => setTimeout(r, 50));
     }
     const res = await pending;
+    const runawayDone = Date.now();
     expect(res.status).toBe(408);
     expect(res.body).toEqual({ error: 'Query exceeded the 2000 ms limit', sql: runaway });
     // Generous margins for a loaded 2-core machine.
@@ -192,8 +194,12 @@ describe('time limit', () => {
     expect(res.ms).toBeLessThan(2000 + 2500);
     expect(latencies.length).toBeGreaterThan(3);
     expect(Math.max(...latencies)).toBeLessThan(1000);
-    // The second child served an ordinary query meanwhile.
-    expect(otherQuery).toMatchObject({ status: 200, body: { rows: [[20]] } });
+    const other = await otherClient;
+    expect(other).toMatchObject({ status: 200, body: { rows: [[20]] } });
+    expect(other.ms).toBeLessThan(1500);
+    const same = await sameClient;
+    expect(same.body.rows).toEqual([[3]]);
+    expect(same.at).toBeGreaterThanOrEqual(runawayDone - 50);
     // The killed child is gone and replaced; the next query works.
     const killed = pidsBefore.filter((pid) => !pool.childPids.includes(pid));
     expect(killed.length).toBe(1);

@@ -1,5 +1,6 @@
 /** Shared setup of the explorer tests: an oracle DB in a temp dir, a digest of all its rows, HTTP helpers. */
 import crypto from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildOracleDb } from '../helpers/oracle-db';
@@ -62,4 +63,20 @@ async function answer(res: Response, started: number): Promise<Answer> {
     body = null;
   }
   return { status: res.status, body, text, headers: res.headers, ms: Date.now() - started };
+}
+
+/** POST JSON from another loopback source address, i.e. as another client of the explorer. */
+export function postJsonFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: any; ms: number }> {
+  const started = Date.now();
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), ms: Date.now() - started }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
