@@ -94,11 +94,13 @@ async function insertIssues(db: Db, ingestRunId: number, issues: IngestIssue[]):
   }
 }
 
-/** Issues that repeat every night (unknown folders) are kept once per run. */
+/** Notices about the tree rather than a night; kept once per run. */
+const PER_RUN_CODES = new Set(['unknown_model_dir', 'undated_result_dir']);
+
 function dedupe(issues: IngestIssue[], seen: Set<string>): IngestIssue[] {
   return issues.filter((i) => {
-    if (i.code !== 'unknown_model_dir') return true;
-    const key = `${i.hardware}|${i.message}`;
+    if (!PER_RUN_CODES.has(i.code)) return true;
+    const key = `${i.code}|${i.hardware}|${i.rel_path}|${i.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

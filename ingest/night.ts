@@ -34,6 +34,7 @@ import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type Task
 import { decodeUtf8, looksBinary, readHead } from './text';
 import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
 import type { IngestIssue, MetricRow } from './types';
+import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from './validation-logs';
 
 export type MachineSource = 'override' | 'log' | 'log-extended' | 'existing' | 'host';
 
@@ -317,6 +318,25 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     return null;
   }
 
+  // Extension: the validation jobs' own logs explain their cron-log status (task_meta only).
+  if (ctx.extensions) {
+    for (const row of tasks) {
+      if (row.spec.cronLog === 'test_nightly_pd.log') attachOwnLog(row, tree.pdLogDir(hw), (e) => e.isDir && e.name.includes(`-${date}`), 'test_summary.txt', (t) => describePdSummary(parsePdSummary(t)));
+      if (row.spec.cronLog === 'test_nightly.log') attachOwnLog(row, tree.unitTestLogDir(hw), (e) => !e.isDir && e.name.endsWith(`-${date}.log`), null, (t) => describeUnitTestLog(parseUnitTestLog(t)));
+    }
+  }
+
+  /** Greatest matching entry (reruns sort after the first run); its verdict is appended to the note. */
+  function attachOwnLog(row: TaskRow, root: string, match: (e: DirEntry) => boolean, fileInDir: string | null, describe: (text: string) => string | null): void {
+    const entry = listDir(root).filter(match).at(-1);
+    if (!entry) return;
+    const file = fileInDir ? path.join(entry.path, fileInDir) : entry.path;
+    const text = fs.existsSync(file) ? files.textOrNull(file) : null;
+    row.meta.result_dir = tree.rel(entry.path);
+    const verdict = text !== null ? describe(text) : null;
+    if (verdict) row.meta.note = [row.meta.note, verdict].filter(Boolean).join('; ');
+  }
+
   // §4.9 sanity models.
   const sanityRoot = tree.sanityDir(hw);
   const sanityDirName = chooseSanityDir(
@@ -448,6 +468,11 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     for (const model of MODEL_DIRS) {
       for (const entry of entries(model)) {
         if (!entry.isDir || seen.has(entry.path)) continue;
+        if (!/\d{8}/.test(entry.name)) {
+          seen.add(entry.path);
+          files.issue('info', 'undated_result_dir', entry.path, `result dir ${tree.rel(entry.path)} has no date in its name (not filed under any night)`);
+          continue;
+        }
         if (!entry.name.includes(date) && !usedDirs.has(entry.path)) continue;
         seen.add(entry.path);
         const task = taskForResultDir(hw, model, entry.name);

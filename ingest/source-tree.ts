@@ -29,6 +29,10 @@ export interface SourceTree {
   onlineModelFolders(hw: Hardware): string[];
   /** Absolute path of `test/sanity_check_log/{hw}` (may not exist). */
   sanityDir(hw: Hardware): string;
+  /** Absolute path of `test/pd/pd_log/{hw}` (may not exist). */
+  pdLogDir(hw: Hardware): string;
+  /** Absolute path of `test/unit-test-backend-8-gpu-CAR-amd/{hw}` (may not exist). */
+  unitTestLogDir(hw: Hardware): string;
   /** Absolute path of the plot PNG, or null when absent. */
   plotFile(hw: Hardware, model: string, file: string): string | null;
   /** Folder holding `{MODEL}/online/*.png`, relative to the base dir. */
@@ -114,6 +118,14 @@ abstract class BaseTree implements SourceTree {
 
   sanityDir(hw: Hardware): string {
     return path.join(this.baseDir, 'test', 'sanity_check_log', hw);
+  }
+
+  pdLogDir(hw: Hardware): string {
+    return path.join(this.baseDir, 'test', 'pd', 'pd_log', hw);
+  }
+
+  unitTestLogDir(hw: Hardware): string {
+    return path.join(this.baseDir, 'test', 'unit-test-backend-8-gpu-CAR-amd', hw);
   }
 
   plotFile(hw: Hardware, model: string, file: string): string | null {

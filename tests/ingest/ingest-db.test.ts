@@ -42,6 +42,11 @@ describe('runIngest write semantics', () => {
     expect(meta).toHaveLength(9);
     expect(meta.find((m) => m.benchmark_name === 'DeepSeek Online Benchmark')).toMatchObject({ rule_id: 'T7', source: 'timing_summary', task_exists: 1 });
     expect(meta.find((m) => m.benchmark_name === 'PD Disaggregation Tests')).toMatchObject({ rule_id: 'C5', source: 'cron_log' });
+    const [unit] = query<{ note: string; result_dir: string }>(
+      dbPath,
+      "SELECT t.note, t.result_dir FROM task_meta t JOIN benchmark_results b ON b.id = t.benchmark_result_id WHERE b.benchmark_name = 'Unit Tests'",
+    );
+    expect(unit).toEqual({ note: 'unit-test log: PASSED (exit code 0)', result_dir: 'test/unit-test-backend-8-gpu-CAR-amd/mi30x/v0.5.5.post3-rocm700-mi30x-20251130.log' });
     const [runMeta] = query<Record<string, unknown>>(dbPath, 'SELECT * FROM run_meta');
     expect(runMeta).toMatchObject({ machine_source: 'log', docker_check_format: 'gen1', layout: 'branch', cron_dir_present: 1, started_at: '2025-11-30T09:30:01-08:00' });
     expect(query(dbPath, 'SELECT * FROM sanity_models')).toHaveLength(7);
