@@ -3,6 +3,7 @@
  * online-benchmark CSV files. Loading is done by digest/queries.ts; everything else here is pure.
  */
 import { isHardware, type Hardware } from '../config';
+import { taskOrder } from '../dashboard/queries/catalogue';
 import { isRealDate } from '../dashboard/validate';
 import type { Db } from '../database/connection';
 import type { CsvMetrics } from '../ingest/perf-csv';
@@ -185,7 +186,7 @@ function provenance(a: RunSnapshot, b: RunSnapshot): ProvenanceRow[] {
 }
 
 export function compareRuns(a: RunSnapshot, b: RunSnapshot): RunComparison {
-  const names = [...new Set([...a.tasks.map((t) => t.benchmark_name), ...b.tasks.map((t) => t.benchmark_name)])].sort();
+  const names = [...new Set([...a.tasks.map((t) => t.benchmark_name), ...b.tasks.map((t) => t.benchmark_name)])].sort((x, y) => taskOrder(x) - taskOrder(y) || x.localeCompare(y));
   const tasks = names.map((name) => {
     const ta = a.tasks.find((t) => t.benchmark_name === name);
     const tb = b.tasks.find((t) => t.benchmark_name === name);
