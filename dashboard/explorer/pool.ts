@@ -67,6 +67,11 @@ export class ExplorerPool {
     return this.slots.length;
   }
 
+  /** Children started and waiting for or running a query. */
+  get readyCount(): number {
+    return this.slots.filter((s) => s.ready).length;
+  }
+
   get childPids(): number[] {
     return this.slots.map((s) => s.proc.pid ?? -1);
   }

@@ -66,6 +66,15 @@ describe('executeQuery on the dedicated connection', () => {
     expect([capped.row_count, capped.truncated]).toEqual([19, true]);
   });
 
+  it('stops adding rows before the 5 MB response cap and says so', () => {
+    const sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, printf('%.*c', 9000, 'z') FROM c LIMIT 1000";
+    const r = executeQuery(db, job(sql));
+    expect(r.truncated).toBe(true);
+    expect(r.row_count).toBeGreaterThan(500);
+    expect(r.row_count).toBeLessThan(1000);
+    expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
   it('cuts long cells with a marker and describes blobs', () => {
     const r = executeQuery(db, job("SELECT printf('%.*c', 25, 'x') AS long_text, x'00ff' AS b", { cellLimit: 10 }));
     expect(r.rows[0][0]).toBe('xxxxxxxxxx… [cut: 15 more characters]');
