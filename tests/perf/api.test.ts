@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOracleDb } from '../helpers/oracle-db';
+import { startServer, type RunningServer } from '../helpers/server';
+import { tempDir } from '../helpers/fixtures';
+import { kyselyFor, openWriter } from '../../database/connection';
+import { scanAlerts } from '../../alerts/scan';
+import { importPerfJson } from '../../ingest/perf-json-import';
+import { nightsFrom, seedNights } from './seed';
+
+const TOKEN = 'test-admin-token-0123456789';
+let server: RunningServer;
+let dbPath: string;
+let cleanup: () => void;
+const NIGHTS = nightsFrom('20251220', 40);
+
+beforeAll(async () => {
+  const t = tempDir('ci-dash-perfapi-');
+  cleanup = t.cleanup;
+  dbPath = path.join(t.dir, 'db.sqlite');
+  buildOracleDb(dbPath);
+  // 40 consecutive mi30x nights after the fixture nights: flat TTFT with a jump on the last two nights.
+  seedNights(dbPath, NIGHTS.map((date, i) => ({ date, metrics: [
+    { load_value: 8, metric: 'ttft_ms', value: i < 38 ? 100 + (i % 3) : 140 },
+    { load_value: 16, metric: 'ttft_ms', value: 200 },
+    { load_value: 8, metric: 'median_ttft_ms', source: 'serving_log' as const, value: 99 },
+  ] })));
+  const db = kyselyFor(openWriter(dbPath));
+  await scanAlerts(db, { hardware: ['mi30x'], date: NIGHTS[39], days: 2 });
+  await importPerfJson(db, [path.join(__dirname, 'data', 'consolidated-run.json')], { command: 'test', baseDir: path.join(__dirname, 'data') });
+  await db.destroy();
+  server = await startServer({ dbPath, settings: { ADMIN_TOKEN: TOKEN } });
+});
+afterAll(async () => {
+  await server?.close();
+  cleanup?.();
+});
+
+const get = (p: string) => fetch(server.url + p);
+const json = async (p: string) => {
+  const r = await get(p);
+  return { status: r.status, body: (await r.json()) as Record<string, any> };
+};
+
+describe('/api/metrics/:hw', () => {
+  it('returns series with baseline, verdicts and the triage of flagged nights', async () => {
+    const { status, body } = await json('/api/metrics/mi30x?days=90&metric=ttft_ms&load=8');
+    expect(status).toBe(200);
+    expect(body.series).toHaveLength(1);
+    const s = body.series[0];
+    expect(s).toMatchObject({ benchmark: 'Grok Online Benchmark', mode: 'online', load_kind: 'request_rate', load_value: 8, metric: 'ttft_ms', direction: 'lower' });
+    const last = s.points[s.points.length - 1];
+    expect(last).toMatchObject({ date: NIGHTS[39], value: 140, verdict: 'perf_regression', source: 'timing_summary' });
+    expect(last.alert).toMatchObject({ kind: 'perf_regression', state: 'new' });
+    expect(s.points[s.points.length - 2].verdict).toBe('perf_suspect');
+  });
+
+  it('downsamples to at most `points` per series and keeps the regression markers', async () => {
+    const full = (await json('/api/metrics/mi30x?days=90&metric=ttft_ms&load=8')).body.series[0];
+    expect(full.points.length).toBe(full.total_points);
+    expect(full.total_points).toBe(40);
+    const { body } = await json('/api/metrics/mi30x?days=90&metric=ttft_ms&load=8&points=10');
+    const s = body.series[0];
+    expect(s.points).toHaveLength(10);
+    expect(s.total_points).toBe(full.total_points);
+    expect(s.points.map((p: { verdict: string }) => p.verdict)).toContain('perf_regression');
+    const dates = s.points.map((p: { date: string }) => p.date);
+    expect([...dates].sort()).toEqual(dates);
+  });
+
+  it('defaults to the headline metrics and filters by benchmark', async () => {
+    const { body } = await json('/api/metrics/mi30x');
+    expect(body.metrics).toEqual(['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s']);
+    expect(body.series.map((x: { metric: string }) => x.metric)).not.toContain('median_ttft_ms');
+    expect((await json('/api/metrics/mi30x?benchmark=Nope')).body.series).toEqual([]);
+    expect((await json('/api/metrics/mi30x?metric=median_ttft_ms')).body.series[0].points[0].source).toBe('serving_log');
+  });
+
+  it('validates every parameter', async () => {
+    for (const q of ['days=0', 'days=91', 'days=x', 'load=-1', 'load=1.5', 'metric=TTFT;drop', 'points=1', 'points=91', 'benchmark=' + 'x'.repeat(300)]) {
+      const r = await json(`/api/metrics/mi30x?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(typeof r.body.error).toBe('string');
+    }
+    expect((await json('/api/metrics/mi99x')).body).toEqual({ error: 'Invalid hardware type' });
+  });
+
+  it('is served from the cache until the DB changes', async () => {
+    server.ctx.data.cache.clear();
+    await json('/api/metrics/mi30x?metric=ttft_ms');
+    expect(server.ctx.data.cache.size).toBeGreaterThan(0);
+    const before = (await json('/api/metrics/mi30x?metric=ttft_ms')).body;
+    const w = openWriter(dbPath);
+    w.prepare(`UPDATE benchmark_metrics SET value = 999 WHERE metric = 'ttft_ms' AND load_value = 16`).run();
+    w.close();
+    const after = (await json('/api/metrics/mi30x?metric=ttft_ms')).body;
+    expect(JSON.stringify(after)).not.toEqual(JSON.stringify(before));
+    expect(after.series.find((x: { load_value: number }) => x.load_value === 16).points.at(-1).value).toBe(999);
+  });
+});
+
+describe('trends, perf and alerts endpoints', () => {
+  it('/api/trends: nights with stored counts, history, thresholds, filter catalog', async () => {
+    const { body } = await json('/api/trends/mi30x?days=90');
+    expect(body.nights.length).toBeGreaterThan(40);
+    const oct26 = body.nights.find((n: { date: string }) => n.date === '20251026');
+    expect(oct26).toMatchObject({ machine_name: 'dell300x-pla-t10-23', overall_status: 'passed' });
+    expect(body.gsm8k_thresholds['Grok 2 Online Benchmark']).toBe(0.92);
+    expect(body.catalog.loads).toEqual([8, 16]);
+    expect(Object.keys(body.test_history)).toContain('Grok Online Benchmark');
+  });
+
+  it('/api/perf and the CSV export hold exactly the same points', async () => {
+    const qs = 'metric=latency_ms&days=365&model=deepseek-ai%2FDeepSeek-V3.1&variant=default';
+    // Synthetic runs are dated 2026-03; keep the test independent of today's date by asking for a wide window.
+    const { status, body } = await json(`/api/perf?${qs}`);
+    expect(status).toBe(200);
+    const points = body.series.flatMap((s: { points: Array<{ value: number | null }> }) => s.points.map((p) => p.value));
+    const csv = await (await get(`/api/perf.csv?${qs}`)).text();
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('run_date,run_id,commit_sha,gpu_config,model,variant,batch_size,input_len,output_len,latency_ms');
+    expect(lines.slice(1).map((l) => (l.split(',').pop() === '' ? null : Number(l.split(',').pop())))).toEqual(points);
+    expect((await json('/api/perf?metric=bogus')).status).toBe(400);
+    expect((await get('/perf?metric=ttft_ms&model=x')).status).toBe(200);
+  });
+
+  it('/api/alerts lists events; triage POST needs the token and same origin, validates, and persists', async () => {
+    const list = await json('/api/alerts?hw=mi30x&kind=perf_regression&days=365');
+    expect(list.status).toBe(200);
+    const ev = list.body.events[0];
+    expect(ev).toMatchObject({ kind: 'perf_regression', run_date: NIGHTS[39], state: 'new' });
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/api/alerts/${ev.id}/state`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server.url, Authorization: `Bearer ${TOKEN}`, ...headers }, body: JSON.stringify(body) });
+    expect((await post({ state: 'acknowledged' }, { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post({ state: 'acknowledged' }, { Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ state: 'done' })).status).toBe(400);
+    expect((await post({ state: 'expected', note: 42 })).status).toBe(400);
+    expect((await post({ state: 'expected', note: 'x'.repeat(2001) })).status).toBe(400);
+    const ok = await post({ state: 'expected', note: 'new kernel <b>on purpose</b>' });
+    expect(ok.status).toBe(200);
+    const after = (await json(`/api/alerts?hw=mi30x&kind=perf_regression&days=365`)).body.events[0];
+    expect(after).toMatchObject({ id: ev.id, state: 'expected', note: 'new kernel <b>on purpose</b>' });
+    const missing = await fetch(`${server.url}/api/alerts/99999/state`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server.url, Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ state: 'fixed' }) });
+    expect(missing.status).toBe(404);
+    const html = await (await get('/alerts?hw=mi30x&days=365')).text();
+    expect(html).toContain('new kernel &lt;b&gt;on purpose&lt;/b&gt;');
+    expect((await get('/alerts?kind=nonsense')).status).toBe(404);
+  });
+
+  it('pages validate the hardware; the zoom plugin is served locally', async () => {
+    expect((await get('/trends/mi30x')).status).toBe(200);
+    const bad = await get('/trends/..%2f..%2fetc');
+    expect(bad.status).toBe(404);
+    expect(await bad.text()).toBe('Invalid hardware type');
+    const zoom = await get('/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js');
+    expect(zoom.status).toBe(200);
+    expect(await zoom.text()).toContain('chartjs-plugin-zoom');
+    expect(fs.existsSync(dbPath)).toBe(true);
+  });
+});
