@@ -344,13 +344,23 @@ async function rankSamples(db: Db, jobId: string, metric: NodeMetric): Promise<R
   return [...groups.values()].filter((g) => (g.tp ?? -1) === lowestTp.get(`${g.worker}|${g.dp ?? ''}`));
 }
 
+/** Raw samples are sent as they are up to this many per series; longer logs are bucketed to fit. */
+const MAX_RAW_POINTS = 3000;
+
+// Within one rank, samples in a bucket are averaged whatever the metric (sums happen across ranks).
+function capPoints(samples: TimedValue[]): TimedValue[] {
+  if (samples.length <= MAX_RAW_POINTS) return samples;
+  const span = (Date.parse(`${samples[samples.length - 1].ts.replace(' ', 'T')}Z`) - Date.parse(`${samples[0].ts.replace(' ', 'T')}Z`)) / 1000;
+  return bucketSeries(samples, Math.max(1, Math.ceil(span / MAX_RAW_POINTS)), 'avg');
+}
+
 /** Node metrics over time: per DP rank (raw samples), per worker, or per worker type (bucketed). */
 export async function nodeMetricSeries(db: Db, jobId: string, metric: NodeMetric, view: NodeView, bucketSeconds: number): Promise<NodeSeries[]> {
   const { combine } = NODE_METRICS[metric];
   const groups = await rankSamples(db, jobId, metric);
   if (view === 'rank') {
     return groups
-      .map((g) => ({ name: g.dp === null ? `${g.worker} TP${g.tp ?? 0}` : `${g.worker} DP${g.dp}`, worker_type: g.workerType, points: g.samples }))
+      .map((g) => ({ name: g.dp === null ? `${g.worker} TP${g.tp ?? 0}` : `${g.worker} DP${g.dp}`, worker_type: g.workerType, points: capPoints(g.samples) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   const bucketed = groups.map((g) => ({ ...g, samples: bucketSeries(g.samples, bucketSeconds, 'avg') }));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { kyselyFor, openWriter, type Db } from '../../database/connection';
 import { importSrtRuns } from '../../ingest/srt/importer';
 import { main } from '../../cli/main';
-import { replaceRunTags } from '../../dashboard/queries/srt';
+import { nodeMetricSeries, replaceRunTags } from '../../dashboard/queries/srt';
 import { tempDir } from '../helpers/fixtures';
 import { CONCURRENCIES, importedStandardDb, realResultPath, v2Metadata, writeRun } from './run-tree';
 
@@ -183,6 +183,48 @@ describe('ci-dash import srt', () => {
       expect(res.code).toBe(1);
       expect(res.err).toContain(`warning: ${path.join('6002_1P_2D_20260101_000000', 'sa-bench_isl_1024_osl_1024', 'concurrency_2.json')}: not valid JSON`);
       expect(res.out).toContain('1 imported');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('node metrics with DP ranks (the [ts DPn TPn EPn] form)', () => {
+  it('sums DP ranks, ignores the other TP ranks of a DP group, caps long raw series', async () => {
+    const { dir, cleanup } = tempDir('srt-dp-');
+    try {
+      const lines: string[] = [];
+      const start = Date.UTC(2026, 0, 1, 0, 0, 0);
+      for (let i = 0; i < 4000; i++) {
+        const ts = new Date(start + i * 1000).toISOString().replace('T', ' ').slice(0, 19);
+        const decode = (dp: number, tp: number, gen: number) =>
+          `[${ts} DP${dp} TP${tp} EP${tp}] Decode batch, #running-req: 4, #token: 100, token usage: 0.50, pre-allocated usage: 0.00, #prealloc-req: 0, #transfer-req: 0, #queue-req: 0, gen throughput (token/s): ${gen}`;
+        // DP0 is led by TP0, DP1 by TP8; TP1 repeats DP0's line and must not be counted twice.
+        lines.push(decode(0, 0, 100), decode(0, 1, 100), decode(1, 8, 50));
+      }
+      writeRun(dir, {
+        dirName: '7001_1P_1D_20260101_000000',
+        metadata: v2Metadata('7001'),
+        concurrencies: [1],
+        extraFiles: { 'gpu07_decode_w0.err': `${lines.join('\n')}\n` },
+      });
+      const db = kyselyFor(openWriter(path.join(dir, 'dp.db')));
+      try {
+        const [report] = await importSrtRuns(db, dir);
+        expect(report.samples).toBe(12000);
+        const rank = await nodeMetricSeries(db, '7001', 'gen_throughput', 'rank', 10);
+        expect(rank.map((s) => s.name)).toEqual(['gpu07_decode_w0 DP0', 'gpu07_decode_w0 DP1']);
+        // 4000 one-second samples → buckets of 2 s.
+        expect(rank[0].points).toHaveLength(2000);
+        expect(rank[0].points[0]).toEqual({ ts: '2026-01-01 00:00:00', value: 100 });
+        const agg = await nodeMetricSeries(db, '7001', 'gen_throughput', 'aggregate', 60);
+        expect(agg.map((s) => s.name)).toEqual(['all decode workers']);
+        expect(agg[0].points[0]).toEqual({ ts: '2026-01-01 00:00:00', value: 150 });
+        const usage = await nodeMetricSeries(db, '7001', 'token_usage', 'node', 60);
+        expect(usage[0].points[0].value).toBeCloseTo(0.5, 12);
+      } finally {
+        await db.destroy();
+      }
     } finally {
       cleanup();
     }
