@@ -3,11 +3,11 @@
  * Exit codes: 0 ok (also "already up to date" / "no database changes"), 1 sync failed, 2 usage,
  * 3 lock not acquired.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { redactSecrets } from '../config';
 import { SyncError } from '../sync/git';
 import { info, type SyncInfo } from '../sync/info';
-import { resolveSyncOptions, type SyncFlags } from '../sync/options';
+import { resolveSyncOptions, type SyncFlags, type SyncOptions } from '../sync/options';
 import { pull } from '../sync/pull';
 import { push } from '../sync/push';
 import { action, EXIT, UsageError, type CliContext } from './context';
@@ -95,28 +95,24 @@ export function formatInfo(i: SyncInfo): string[] {
 export function registerSyncCommands(program: Command): void {
   const sync = new Command('sync').description('share the DB through a branch of the data repo (pull, push, info)').exitOverride();
 
-  withRepoOptions(sync.command('pull'))
-    .description('download the DB from the data repo and install it atomically (refuses to drop unpushed local changes)')
-    .option('--force', 'replace the local DB even if it holds changes that were never pushed')
-    .option('--backup', 'keep a copy of the replaced DB as <db>.backup.YYYYmmdd_HHMMSS')
-    .action(
-      action(async (ctx, o: SyncCliOptions) => {
-        const opts = resolveSyncOptions(ctx.settings, ctx.dbPath, flagsFrom(ctx, o));
-        return runSync(ctx, () => pull(opts));
-      }),
-    );
+  const transfer = (name: 'pull' | 'push', description: string, run: (opts: SyncOptions) => Promise<{ message: string }>): Command =>
+    withRepoOptions(sync.command(name))
+      .description(description)
+      .action(
+        action(async (ctx, o: SyncCliOptions) => {
+          const opts = resolveSyncOptions(ctx.settings, ctx.dbPath, flagsFrom(ctx, o));
+          return runSync(ctx, () => run(opts));
+        }),
+      );
 
-  withRepoOptions(sync.command('push'))
-    .description('publish the DB (consistent snapshot); merges by ownership when another machine pushed first; never forces')
+  transfer('pull', 'download the DB from the data repo and install it atomically (refuses to drop unpushed local changes)', pull)
+    .option('--force', 'replace the local DB even if it holds changes that were never pushed')
+    .option('--backup', 'keep a copy of the replaced DB as <db>.backup.YYYYmmdd_HHMMSS');
+
+  transfer('push', 'publish the DB (consistent snapshot); merges by ownership when another machine pushed first; never forces', push)
     .option('--merge-days <n>', 'runs of this machine within the last N days replace the remote ones (default 14)')
     .option('--backup', 'keep a copy of the local DB before a merged copy replaces it')
-    .addOption(new Option('--retry-delays <ms,...>', 'back-off before each retry of a rejected push (default 5000,15000,45000)').hideHelp(false))
-    .action(
-      action(async (ctx, o: SyncCliOptions) => {
-        const opts = resolveSyncOptions(ctx.settings, ctx.dbPath, flagsFrom(ctx, o));
-        return runSync(ctx, () => push(opts));
-      }),
-    );
+    .option('--retry-delays <ms,...>', 'back-off before each retry of a rejected push (default 5000,15000,45000)');
 
   withRepoOptions(sync.command('info'))
     .description('show the local DB, the remote copy and a verdict (in sync, local ahead, remote ahead, diverged, no remote)')

@@ -76,10 +76,15 @@ export async function snapshotDatabase(dbPath: string, dest: string): Promise<{ 
     source.close();
   }
   const db = openWriter(dest);
+  return digestAndFinalize(db, dest, () => assertHealthy(db, 'snapshot of the local database'));
+}
+
+/** Digest of a finished temp copy, then made standalone (closes `db` in every case). */
+function digestAndFinalize(db: Sqlite, file: string, check: () => void = () => undefined): { digest: string } {
   try {
-    assertHealthy(db, 'snapshot of the local database');
+    check();
     const digest = logicalDigest(db);
-    finalize(db, dest);
+    finalize(db, file);
     return { digest };
   } catch (err) {
     if (db.open) db.close();
@@ -115,14 +120,7 @@ export function prepareIncoming(file: string, what: string): { digest: string } 
   } catch (err) {
     throw new SyncError(`${what}: ${(err as Error).message.replace(/^cannot migrate database \S+: /, '')}`);
   }
-  try {
-    const digest = logicalDigest(db);
-    finalize(db, file);
-    return { digest };
-  } catch (err) {
-    if (db.open) db.close();
-    throw err;
-  }
+  return digestAndFinalize(db, file);
 }
 
 /** Digest of the live DB (read-only), or null when there is no file. */

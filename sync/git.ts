@@ -110,15 +110,22 @@ export class DataClone {
     try {
       return await step();
     } catch (err) {
-      const detail = ((err as Error).message ?? String(err)).trim().split('\n').filter(Boolean).slice(0, 4).join(' | ');
-      throw new SyncError(scrub(`git ${what} failed: ${detail}`, this.opts.token));
+      throw this.failure(what, err);
     }
+  }
+
+  /** git's message, first lines only, with credentials scrubbed. */
+  private failure(what: string, err: unknown): SyncError {
+    const detail = ((err as Error).message ?? String(err)).trim().split('\n').filter(Boolean).slice(0, 4).join(' | ');
+    return new SyncError(scrub(`git ${what} failed: ${detail}`, this.opts.token));
   }
 
   /** Clones on first use (atomically: into a temp dir, then rename), else fetches the branch. */
   async update(): Promise<void> {
     const { workDir, branch, repo } = this.opts;
     if (fs.existsSync(path.join(workDir, '.git'))) {
+      // We hold the shared lock and only sync uses this clone: an index.lock is left by a killed git.
+      fs.rmSync(path.join(workDir, '.git', 'index.lock'), { force: true });
       const current = (await this.run('remote get-url', () => this.git().raw(['remote', 'get-url', 'origin']))).trim();
       if (current !== repo) await this.run('remote set-url', () => this.git().raw(['remote', 'set-url', 'origin', repo as string]));
       await this.run(`fetch origin ${branch}`, () =>
@@ -208,7 +215,7 @@ export class DataClone {
     } catch (err) {
       const text = (err as Error).message ?? String(err);
       if (/\[rejected\]|non-fast-forward|fetch first|\bstale info\b/i.test(text)) return false;
-      throw new SyncError(scrub(`git push failed: ${text.trim().split('\n').filter(Boolean).slice(0, 4).join(' | ')}`, this.opts.token));
+      throw this.failure('push', err);
     }
   }
 }

@@ -261,12 +261,17 @@ async function writeRun(db: Db, parsed: ParsedRun, fp: string): Promise<void> {
 export async function importSrtRuns(db: Db, logsDir: string, options: ImportOptions = {}): Promise<RunReport[]> {
   const dirs = findRunDirs(logsDir);
   const reports: RunReport[] = [];
+  const seen = new Map<string, string>();
   for (const [index, dirName] of dirs.entries()) {
     const runDir = path.join(logsDir, dirName);
     const jobId = (parseRunDirName(dirName) as { jobId: string }).jobId;
     const warnings: SrtWarning[] = [];
     let report: RunReport;
+    const first = seen.get(jobId);
+    seen.set(jobId, first ?? dirName);
     try {
+      // One row per job id: a second folder would overwrite the first on every import.
+      if (first) throw new Error(`job id ${jobId} already imported from ${first}`);
       const files = collectFiles(runDir);
       const fp = fingerprint(runDir, files.files);
       const stored = await db.selectFrom('srt_runs').select(['fingerprint', 'status', 'status_reason', 'run_dir']).where('job_id', '=', jobId).executeTakeFirst();

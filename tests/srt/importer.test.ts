@@ -230,3 +230,35 @@ describe('node metrics with DP ranks (the [ts DPn TPn EPn] form)', () => {
     }
   });
 });
+
+describe('other layouts', () => {
+  it('reads a {type}_custom_{label} results folder and *_config.json files; refuses a second folder of the same job id', async () => {
+    const { dir, cleanup } = tempDir('srt-custom-');
+    try {
+      writeRun(dir, {
+        dirName: '8001_1P_2D_20260101_000000',
+        metadata: v2Metadata('8001'),
+        concurrencies: [2, 8],
+        resultsDir: 'sa-bench_custom_long-prompts',
+        extraFiles: { 'node01_prefill_0_config.json': JSON.stringify({ tp_size: 8, mem_fraction_static: 0.88 }) },
+      });
+      writeRun(dir, { dirName: '8001_1P_2D_20260102_000000', metadata: v2Metadata('8001'), concurrencies: [2] });
+      const db = kyselyFor(openWriter(path.join(dir, 'c.db')));
+      try {
+        const reports = await importSrtRuns(db, dir);
+        expect(reports[0]).toMatchObject({ outcome: 'ok', points: 2 });
+        expect(reports[1]).toMatchObject({ outcome: 'skipped', reason: 'job id 8001 already imported from 8001_1P_2D_20260101_000000' });
+        expect(reports[1].warnings[0].file).toBe('8001_1P_2D_20260102_000000');
+        const run = await db.selectFrom('srt_runs').select(['run_dir', 'config_json']).where('job_id', '=', '8001').executeTakeFirstOrThrow();
+        expect(run.run_dir).toBe('8001_1P_2D_20260101_000000');
+        expect(JSON.parse(run.config_json as string)).toEqual({ 'node01_prefill_0_config.json': { tp_size: 8, mem_fraction_static: 0.88 } });
+        const again = await importSrtRuns(db, dir);
+        expect(again.map((r) => r.outcome)).toEqual(['unchanged', 'skipped']);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});
