@@ -31,7 +31,7 @@ import {
 import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from './sanity';
 import { compareNames, listDir, type DirEntry, type SourceTree } from './source-tree';
 import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from './tasks';
-import { decodeUtf8, looksBinary, readHead } from './text';
+import { decodeUtf8Checked, looksBinary, readHead } from './text';
 import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
 import type { IngestIssue, MetricRow } from './types';
 import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from './validation-logs';
@@ -104,6 +104,7 @@ export interface NightContext {
 /** Reads files for one night and records why a file could not be used. */
 class FileReader {
   readonly issues: IngestIssue[] = [];
+  private readonly heads = new Map<string, string | null>();
 
   constructor(
     private readonly tree: SourceTree,
@@ -125,8 +126,11 @@ class FileReader {
       throw err;
     }
     if (looksBinary(buf)) this.issue('warn', 'binary_file', file, `${this.tree.rel(file)} contains NUL bytes (binary or corrupt); parsed as text`);
-    const text = decodeUtf8(buf);
-    if (text.length === 0 && buf.length > 0) this.issue('warn', 'undecodable_file', file, `${this.tree.rel(file)} has no decodable UTF-8 text`);
+    const { text, dropped } = decodeUtf8Checked(buf);
+    if (dropped) {
+      const reason = text.length === 0 ? 'has no decodable UTF-8 text' : 'has invalid UTF-8 bytes (dropped; file truncated or corrupt?)';
+      this.issue('warn', 'undecodable_file', file, `${this.tree.rel(file)} ${reason}`);
+    }
     return text;
   }
 
@@ -140,15 +144,18 @@ class FileReader {
     }
   }
 
-  /** First 2000 code points, or null (issue recorded) when unreadable. */
+  /** First 2000 code points, or null (issue recorded once) when unreadable. Several rules read the same heads. */
   head(file: string | null): string | null {
     if (!file) return null;
+    if (this.heads.has(file)) return this.heads.get(file) ?? null;
+    let head: string | null = null;
     try {
-      return readHead(file, 2000);
+      head = readHead(file, 2000);
     } catch (err) {
       this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
-      return null;
     }
+    this.heads.set(file, head);
+    return head;
   }
 }
 

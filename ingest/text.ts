@@ -44,10 +44,21 @@ export function firstCodePoints(text: string, count: number): string {
   return out;
 }
 
+const STRICT = new TextDecoder('utf-8', { fatal: true });
+const LENIENT = new TextDecoder('utf-8', { fatal: false });
+
 /** UTF-8 decode dropping undecodable bytes, as Python's `errors="ignore"` did (SPEC §4.1). */
 export function decodeUtf8(buf: Buffer): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  return text.includes('\uFFFD') ? text.replace(/\uFFFD/g, '') : text;
+  return decodeUtf8Checked(buf).text;
+}
+
+/** Same, and says whether bytes were dropped (for the skip tracker). */
+export function decodeUtf8Checked(buf: Buffer): { text: string; dropped: boolean } {
+  try {
+    return { text: STRICT.decode(buf), dropped: false };
+  } catch {
+    return { text: LENIENT.decode(buf).replace(/\uFFFD/g, ''), dropped: true };
+  }
 }
 
 export function readText(path: string): string {
