@@ -50,9 +50,21 @@ export interface OverviewQuery {
   test: string;
 }
 
-async function dailyRuns(db: Db, hw: Hardware, machine: string | null, start: string, end: string) {
-  let q = db
-    .selectFrom('test_runs as tr')
+/** The runs of one hardware in a date window, for one machine or all (machine null). */
+interface RunWindow {
+  hw: Hardware;
+  machine: string | null;
+  start: string;
+  end: string;
+}
+
+function runsInWindow(db: Db, w: RunWindow) {
+  const q = db.selectFrom('test_runs as tr').where('tr.hardware', '=', w.hw).where('tr.run_date', '>=', w.start).where('tr.run_date', '<=', w.end);
+  return w.machine === null ? q : q.where('tr.machine_name', '=', w.machine);
+}
+
+async function dailyRuns(db: Db, w: RunWindow) {
+  const rows = await runsInWindow(db, w)
     .leftJoin('run_meta as rm', 'rm.test_run_id', 'tr.id')
     .select([
       'tr.id as run_id',
@@ -74,11 +86,9 @@ async function dailyRuns(db: Db, hw: Hardware, machine: string | null, start: st
       'rm.detail_tree_url',
       'tr.plot_github_url',
     ])
-    .where('tr.hardware', '=', hw)
-    .where('tr.run_date', '>=', start)
-    .where('tr.run_date', '<=', end);
-  if (machine !== null) q = q.where('tr.machine_name', '=', machine);
-  const rows = await q.orderBy('tr.run_date', 'desc').orderBy('tr.machine_name').execute();
+    .orderBy('tr.run_date', 'desc')
+    .orderBy('tr.machine_name')
+    .execute();
   return rows.map(({ detail_tree_url, github_detail_log_url, ...r }) => ({
     ...r,
     // The compat detail URL points nowhere on the log branch (SPEC §4.12); prefer the corrected one.
@@ -123,10 +133,9 @@ async function selectedRun(db: Db, runId: number) {
   };
 }
 
-async function benchmarksInRange(db: Db, hw: Hardware, machine: string | null, test: string, start: string, end: string) {
-  let q = db
-    .selectFrom('benchmark_results as br')
-    .innerJoin('test_runs as tr', 'tr.id', 'br.test_run_id')
+async function benchmarksInRange(db: Db, w: RunWindow, test: string) {
+  let q = runsInWindow(db, w)
+    .innerJoin('benchmark_results as br', 'br.test_run_id', 'tr.id')
     .select([
       'tr.id as run_id',
       'tr.run_date',
@@ -140,21 +149,17 @@ async function benchmarksInRange(db: Db, hw: Hardware, machine: string | null, t
       'br.runtime_minutes',
       'br.error_message',
       'br.github_detail_log_url',
-    ])
-    .where('tr.hardware', '=', hw)
-    .where('tr.run_date', '>=', start)
-    .where('tr.run_date', '<=', end);
-  if (machine !== null) q = q.where('tr.machine_name', '=', machine);
+    ]);
   if (test !== 'all') q = q.where('br.benchmark_name', '=', test);
   const rows = await q.orderBy('tr.run_date', 'desc').orderBy('br.benchmark_name').orderBy('tr.machine_name').execute();
   // Plot links only for nights that really have plot files (SPEC §11 #15), via the plots page.
-  const plotRows = await db.selectFrom('plot_assets').select('run_date').distinct().where('hardware', '=', hw).where('run_date', '>=', start).where('run_date', '<=', end).execute();
+  const plotRows = await db.selectFrom('plot_assets').select('run_date').distinct().where('hardware', '=', w.hw).where('run_date', '>=', w.start).where('run_date', '<=', w.end).execute();
   const plotDates = new Set(plotRows.map((p) => p.run_date));
   return rows.map(({ github_detail_log_url, gsm8k_accuracy, ...r }) => ({
     ...r,
     gsm8k_accuracy: percent(gsm8k_accuracy),
     detail_log_url: github_detail_log_url,
-    plot_url: taskGroup(r.benchmark_name) === 'Performance Benchmarks' && plotDates.has(r.run_date) ? `/plots/${hw}?date=${r.run_date}` : null,
+    plot_url: taskGroup(r.benchmark_name) === 'Performance Benchmarks' && plotDates.has(r.run_date) ? `/plots/${w.hw}?date=${r.run_date}` : null,
   }));
 }
 
@@ -173,13 +178,14 @@ export async function getExplorerOverview(db: Db, query: OverviewQuery) {
   const selectedMachine = query.machine ?? preferred ?? 'all';
   const machineFilter = selectedMachine === 'all' ? null : selectedMachine;
 
-  const runs = await dailyRuns(db, hw, machineFilter, start, selectedDate);
+  const window: RunWindow = { hw, machine: machineFilter, start, end: selectedDate };
+  const runs = await dailyRuns(db, window);
   // With "all machines" the selected run is the preferred machine's when it ran that night, else the first by name.
   const runsOfDate = runs.filter((r) => r.run_date === selectedDate);
   const run = runsOfDate.find((r) => r.machine_name === preferred) ?? runsOfDate[0];
   if (!run) throw new HttpError(404, 'No data found for selected date');
 
-  const benchmarks = await benchmarksInRange(db, hw, machineFilter, test, start, selectedDate);
+  const benchmarks = await benchmarksInRange(db, window, test);
   const countStatus = (status: string) => benchmarks.filter((b) => b.status === status).length;
   const rates = runs.map((r) => r.pass_rate).filter((r): r is number => r !== null);
   const passed = countStatus('pass');
