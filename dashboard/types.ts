@@ -137,6 +137,7 @@ export interface HealthPayload {
     schema_version: number | null;
     schema_status: string;
     last_modified: string | null;
+    last_sync: string | null;
     latest_run_date: Record<Hardware, string | null>;
     last_ingest: string | null;
   };

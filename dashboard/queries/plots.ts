@@ -5,6 +5,8 @@
 import type { Hardware } from '../../config';
 import type { Db } from '../../database/connection';
 import type { PlotEntry } from '../types';
+import { BASELINE_NIGHTS, evaluateSeries, type NightValue, type PerfVerdict } from '../../alerts/rules';
+import { shiftDate } from './runs';
 import { plotBenchmarkName } from './catalogue';
 
 export async function availablePlotDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {
@@ -50,29 +52,59 @@ export interface MetricPoint {
   load_value: number;
   metric: string;
   value: number | null;
+  /** Baseline and verdict of the alert rules (same evaluation as `ci-dash alerts scan`). */
+  baseline: number | null;
+  baseline_desc: string | null;
+  delta_pct: number | null;
+  verdict: PerfVerdict | null;
 }
 
-/** Perf numbers of one night per benchmark (timing summaries first: they exist for most nights). */
+const TABLE_METRICS = ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s'];
+const SOURCE_RANK: Record<string, number> = { timing_summary: 0, csv: 1, serving_log: 2 };
+
+/**
+ * Perf numbers of one night per benchmark, each with its Δ vs the baseline of the previous nights
+ * (SPEC §7.3 perf mini-table). One value per (night, benchmark, load, metric): timing summaries
+ * first, they exist for most nights. A night whose GSM8K missed its threshold is not a baseline.
+ */
 export async function nightMetrics(db: Db, hw: Hardware, date: string, machine: string | null): Promise<Record<string, MetricPoint[]>> {
   let q = db
     .selectFrom('benchmark_metrics as m')
     .innerJoin('test_runs as r', 'r.id', 'm.test_run_id')
-    .select(['m.benchmark_name', 'm.source', 'm.load_kind', 'm.load_value', 'm.metric', 'm.value'])
+    .leftJoin('benchmark_results as b', (j) => j.onRef('b.test_run_id', '=', 'm.test_run_id').onRef('b.benchmark_name', '=', 'm.benchmark_name'))
+    .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .select(['r.run_date', 'm.benchmark_name', 'm.source', 'm.load_kind', 'm.load_value', 'm.metric', 'm.value', 't.below_threshold'])
     .where('r.hardware', '=', hw)
-    .where('r.run_date', '=', date)
-    .where('m.metric', 'in', ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s']);
+    .where('r.run_date', '>=', shiftDate(date, -BASELINE_NIGHTS))
+    .where('r.run_date', '<=', date)
+    .where('m.metric', 'in', TABLE_METRICS);
   if (machine) q = q.where('r.machine_name', '=', machine);
-  const rows = await q.orderBy('m.benchmark_name').orderBy('m.load_value').execute();
-  const out: Record<string, MetricPoint[]> = {};
-  const seen = new Set<string>();
-  const rank = (s: string) => (s === 'timing_summary' ? 0 : s === 'csv' ? 1 : 2);
-  rows.sort((a, b) => rank(a.source) - rank(b.source));
+  const rows = await q.execute();
+  rows.sort((a, b) => (SOURCE_RANK[a.source] ?? 9) - (SOURCE_RANK[b.source] ?? 9));
+  const series = new Map<string, Map<string, NightValue>>();
   for (const r of rows) {
+    if (r.value === null) continue;
     const key = `${r.benchmark_name}|${r.load_kind}|${r.load_value}|${r.metric}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    (out[r.benchmark_name] ??= []).push({ load_kind: r.load_kind, load_value: r.load_value, metric: r.metric, value: r.value });
+    const nights = series.get(key) ?? new Map<string, NightValue>();
+    series.set(key, nights);
+    if (!nights.has(r.run_date)) nights.set(r.run_date, { date: r.run_date, value: r.value, trusted: r.below_threshold !== 1 });
   }
-  for (const list of Object.values(out)) list.sort((a, b) => a.load_value - b.load_value);
-  return out;
+  const out: Record<string, MetricPoint[]> = {};
+  for (const [key, nights] of series) {
+    if (!nights.has(date)) continue;
+    const [bench, loadKind, loadValue, metric] = key.split('|');
+    const tonight = evaluateSeries(metric, [...nights.values()]).find((v) => v.date === date);
+    (out[bench] ??= []).push({
+      load_kind: loadKind,
+      load_value: Number(loadValue),
+      metric,
+      value: tonight?.value ?? null,
+      baseline: tonight?.baseline ?? null,
+      baseline_desc: tonight?.baseline_desc ?? null,
+      delta_pct: tonight?.delta_pct ?? null,
+      verdict: tonight?.verdict ?? null,
+    });
+  }
+  for (const list of Object.values(out)) list.sort((a, b) => a.load_value - b.load_value || a.metric.localeCompare(b.metric));
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 }

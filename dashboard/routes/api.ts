@@ -16,6 +16,7 @@ import { testHistory } from '../queries/history';
 import { availablePlotDates, groupPlots, plotAssets } from '../queries/plots';
 import { upstreamDates, upstreamReport, upstreamTrends } from '../queries/upstream';
 import { lastIngest } from '../queries/health';
+import { readSyncState } from '../../sync/sidecar';
 import type { ComparePayload, DatesPayload, HealthPayload, PlotsPayload } from '../types';
 
 /** Cache TTLs of the original, seconds (SPEC §7.1). */
@@ -141,12 +142,13 @@ export function apiRoutes(ctx: AppContext): Router {
     const body: HealthPayload = {
       status: state === 'ok' ? 'healthy' : 'degraded',
       timestamp: new Date().toISOString(),
-      db: { present: state !== 'missing', schema_version: null, schema_status: state, last_modified: null, latest_run_date: { mi30x: null, mi35x: null }, last_ingest: null },
+      db: { present: state !== 'missing', schema_version: null, schema_status: state, last_modified: null, last_sync: null, latest_run_date: { mi30x: null, mi35x: null }, last_ingest: null },
       version: TOOL_VERSION,
     };
     if (state !== 'missing') {
       body.db.schema_version = ctx.data.schema().version;
       body.db.last_modified = fs.statSync(ctx.data.dbPath).mtime.toISOString();
+      body.db.last_sync = readSyncState(ctx.data.dbPath).updated_at;
     }
     if (state === 'ok') {
       const db = ctx.data.db();

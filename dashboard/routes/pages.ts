@@ -17,6 +17,7 @@ import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, li
 import { upstreamDates, upstreamReport, upstreamTrends } from '../queries/upstream';
 import { lastIngest } from '../queries/health';
 import { cronLogNames } from './files';
+import { readSyncState } from '../../sync/sidecar';
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so no data can close the tag. */
 function safeJson(value: unknown): string {
@@ -117,6 +118,7 @@ export function pagesRoutes(ctx: AppContext): Router {
         schemaVersion: schema.version,
         lastIngest: ingest?.finished_at ?? null,
         lastIngestStatus: ingest?.status ?? null,
+        lastSync: readSyncState(ctx.data.dbPath).updated_at,
         dbModified: fs.statSync(ctx.data.dbPath).mtime.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
         latest: await latestDates(db),
         counts: await dateCounts(db),

@@ -166,6 +166,27 @@ describe('plots and upstream pages', () => {
   });
 });
 
+describe('perf mini-table', () => {
+  it('shows the delta vs the baseline of the previous nights, flagged by the alert rules', async () => {
+    const w = openWriter(path.join(tmp.dir, 'ci.db'));
+    try {
+      const run = (id: string) => w.prepare("SELECT id FROM test_runs WHERE hardware='mi35x' AND run_date=?").get(id) as { id: number };
+      const tonight = w
+        .prepare("SELECT load_kind, load_value, value, result_dir FROM benchmark_metrics WHERE test_run_id=? AND benchmark_name='Grok Online Benchmark' AND source='timing_summary' AND metric='e2e_latency_ms'")
+        .all(run('20251219').id) as Array<{ load_kind: string; load_value: number; value: number; result_dir: string }>;
+      expect(tonight.length).toBeGreaterThan(0);
+      const ins = w.prepare("INSERT INTO benchmark_metrics (test_run_id, benchmark_name, result_dir, source, load_kind, load_value, metric, value) VALUES (?, 'Grok Online Benchmark', ?, 'timing_summary', ?, ?, 'e2e_latency_ms', ?)");
+      // The night before was 1.5x faster: tonight is +50 % on E2E latency.
+      for (const m of tonight) ins.run(run('20251217').id, m.result_dir, m.load_kind, m.load_value, m.value / 1.5);
+    } finally {
+      w.close();
+    }
+    const { html } = await page('/hardware/mi35x?date=20251219');
+    expect(html).toContain('(+50.0%)');
+    expect(html).toMatch(/title="weak baseline: night 20251217 only[^"]*\(perf suspect\)"/);
+  });
+});
+
 describe('database states', () => {
   it('missing DB: a clear page and 503 JSON, and the file is never created', async () => {
     const dbPath = path.join(tmp.dir, 'absent.db');
