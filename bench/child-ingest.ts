@@ -1,0 +1,28 @@
+/**
+ * Bench helper run in a fresh child process: one in-process `runIngest` into a fresh DB, then prints
+ * `{ ingestMs, maxRssKb, nights, ok, failed }` as JSON. A child keeps the peak RSS about this ingest only.
+ *
+ *   node --import tsx bench/child-ingest.ts '<json: {dbPath, baseDir, dates, hardware}>'
+ */
+import { DEFAULTS, type Hardware } from '../config';
+import { runIngest } from '../ingest/index';
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2]) as { dbPath: string; baseDir: string; dates: string[]; hardware: Hardware[]; lockDir: string };
+  const t0 = process.hrtime.bigint();
+  const summary = await runIngest({
+    dbPath: args.dbPath,
+    baseDir: args.baseDir,
+    dates: args.dates,
+    hardware: args.hardware,
+    settings: { ...DEFAULTS, LOCK_DIR: args.lockDir },
+    command: 'bench',
+  });
+  const ingestMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  process.stdout.write(JSON.stringify({ ingestMs, maxRssKb: process.resourceUsage().maxRSS, nights: summary.nights, ok: summary.ok, failed: summary.failed }));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});

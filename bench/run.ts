@@ -1,0 +1,150 @@
+/**
+ * `npm run bench`: speed and memory figures of the ingest (never unit tests).
+ *   (a) the 10 fixture nights, both hardware, cold into a fresh DB: in-process ingest time, wall time of
+ *       the compiled CLI, peak RSS;
+ *   (b) ~2 MB adversarial inputs through the cron-log parser and docker-check helpers;
+ *   (c) a full-history-sized backfill (~105 nights synthesised from the fixture) through `--backfill`.
+ * Prints a table and writes bench/out/bench-<time>.json and bench/out/latest.json.
+ *
+ *   npx tsx bench/run.ts [--only a,b,c] [--fixture <dir>] [--nights 105] [--keep]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HARDWARE, PROJECT_ROOT } from '../config';
+import { todayIn } from '../cli/ingest';
+import { runAdversarialBench } from './adversarial';
+import { buildSyntheticTree, datesEndingAt, FIXTURE_DATES } from './synthetic-tree';
+
+const TARGETS = { ingestMs: 500, maxRssMb: 300, adversarialMs: 200 };
+const CLI = path.join(PROJECT_ROOT, 'bin', 'ci-dash.js');
+const CLI_BUILT = fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js'));
+const TIME_BIN = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+interface Row {
+  bench: string;
+  metric: string;
+  value: string;
+  target: string;
+  ok: boolean | null;
+}
+
+function arg(argv: string[], name: string, fallback: string): string {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+}
+
+/** In-process runIngest in a fresh child (bench/child-ingest.ts), for ingest time and that process's peak RSS. */
+function childIngest(dbPath: string, baseDir: string, dates: string[]): { ingestMs: number; maxRssKb: number; nights: number; ok: number; failed: number } {
+  const payload = JSON.stringify({ dbPath, baseDir, dates, hardware: [...HARDWARE], lockDir: path.dirname(dbPath) });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child-ingest.ts'), payload], { encoding: 'utf8', cwd: PROJECT_ROOT });
+  if (res.status !== 0) throw new Error(`child ingest failed: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+/** Runs the compiled CLI; wall time measured here, peak RSS from GNU time when available. */
+function cliIngest(args: string[], env: NodeJS.ProcessEnv = {}): { wallMs: number; maxRssKb: number | null; code: number; stderr: string; lastLine: string } {
+  const argv = TIME_BIN ? [TIME_BIN, '-v', process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr);
+  const lines = res.stdout.trim().split('\n');
+  return { wallMs, maxRssKb: rss ? Number(rss[1]) : null, code: res.status ?? -1, stderr: res.stderr, lastLine: lines[lines.length - 1] ?? '' };
+}
+
+const mb = (kb: number) => kb / 1024;
+const row = (bench: string, metric: string, value: number | string, unit: string, target?: number): Row => ({
+  bench,
+  metric,
+  value: typeof value === 'number' ? `${value.toFixed(value < 10 ? 2 : 0)} ${unit}` : value,
+  target: target === undefined ? '' : `< ${target} ${unit}`,
+  ok: target === undefined || typeof value !== 'number' ? null : value < target,
+});
+
+function benchFixture(fixture: string, work: string): { rows: Row[]; data: unknown } {
+  const rows: Row[] = [];
+  const inProc = childIngest(path.join(work, 'a-inprocess.db'), fixture, FIXTURE_DATES);
+  rows.push(row('a fixture 10 nights × 2 hw', `in-process ingest (${inProc.ok}/${inProc.nights} nights ok)`, inProc.ingestMs, 'ms', TARGETS.ingestMs));
+  rows.push(row('a fixture 10 nights × 2 hw', 'peak RSS, tsx child (incl. TS loader)', mb(inProc.maxRssKb), 'MB', TARGETS.maxRssMb));
+  const data: Record<string, unknown> = { inProcess: inProc };
+  if (CLI_BUILT) {
+    const nightsFile = path.join(work, 'a-nights.json');
+    fs.writeFileSync(nightsFile, JSON.stringify({ test_runs: FIXTURE_DATES.flatMap((d) => HARDWARE.map((hw) => ({ run_date: d, hardware: hw }))) }));
+    const cli = cliIngest(['--db', path.join(work, 'a-cli.db'), '-q', 'ingest', '--base-dir', fixture, '--dates-from', nightsFile], { LOCK_DIR: work });
+    rows.push(row('a fixture 10 nights × 2 hw', `CLI process wall time (exit ${cli.code})`, cli.wallMs, 'ms'));
+    if (cli.maxRssKb !== null) rows.push(row('a fixture 10 nights × 2 hw', 'peak RSS, compiled CLI', mb(cli.maxRssKb), 'MB', TARGETS.maxRssMb));
+    data.cli = cli;
+  } else rows.push(row('a fixture 10 nights × 2 hw', 'CLI process wall time', 'skipped: run `npm run build` first', ''));
+  return { rows, data };
+}
+
+function benchAdversarial(): { rows: Row[]; data: unknown } {
+  const results = runAdversarialBench();
+  const rows = results.map((r) =>
+    r.timedOut
+      ? { bench: 'b adversarial 2 MB', metric: r.name, value: 'timed out (> 20 s)', target: `< ${TARGETS.adversarialMs} ms`, ok: false }
+      : row('b adversarial 2 MB', r.name, r.worstMs!, 'ms', TARGETS.adversarialMs),
+  );
+  return { rows, data: results };
+}
+
+function benchBackfill(fixture: string, work: string, nights: number): { rows: Row[]; data: unknown } {
+  const tree = path.join(work, 'c-tree');
+  // The CLI's --backfill ends at today in CI_TIMEZONE, so the synthetic history does too.
+  const dates = datesEndingAt(todayIn('America/Chicago'), nights);
+  const { links } = buildSyntheticTree(fixture, tree, dates);
+  const rows: Row[] = [];
+  const label = `c backfill ${nights} nights × 2 hw`;
+  const inProc = childIngest(path.join(work, 'c-inprocess.db'), tree, dates);
+  rows.push(row(label, `in-process ingest (${inProc.ok}/${inProc.nights} nights ok, ${links} files)`, inProc.ingestMs, 'ms'));
+  rows.push(row(label, 'per night (in-process)', inProc.ingestMs / inProc.nights, 'ms'));
+  rows.push(row(label, 'peak RSS, tsx child (incl. TS loader)', mb(inProc.maxRssKb), 'MB', TARGETS.maxRssMb));
+  const data: Record<string, unknown> = { dates: [dates[0], dates[dates.length - 1]], links, inProcess: inProc };
+  if (CLI_BUILT) {
+    const cli = cliIngest(['--db', path.join(work, 'c-cli.db'), '-q', 'ingest', '--base-dir', tree, '--backfill', String(nights)], { LOCK_DIR: work, CI_TIMEZONE: 'America/Chicago' });
+    rows.push(row(label, `CLI --backfill ${nights} wall time (exit ${cli.code})`, cli.wallMs, 'ms'));
+    if (cli.maxRssKb !== null) rows.push(row(label, 'peak RSS, compiled CLI', mb(cli.maxRssKb), 'MB', TARGETS.maxRssMb));
+    data.cli = cli;
+  }
+  return { rows, data };
+}
+
+function printTable(rows: Row[]): void {
+  const head: Row = { bench: 'bench', metric: 'metric', value: 'value', target: 'target', ok: null };
+  const cells = [head, ...rows].map((r) => [r.bench, r.metric, r.value, r.target, r === head ? 'ok' : r.ok === null ? '' : r.ok ? 'yes' : 'NO']);
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  for (const c of cells) process.stdout.write(`${c.map((v, i) => (i === 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')}\n`);
+}
+
+function main(argv: string[]): void {
+  const only = arg(argv, '--only', 'a,b,c').split(',');
+  const fixture = path.resolve(arg(argv, '--fixture', path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'sglang-ci-logs')));
+  const nights = Number(arg(argv, '--nights', '105'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-dash-bench-'));
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = { when: new Date().toISOString(), host: { cpus: os.cpus().length, node: process.version }, fixture };
+  const collect = (key: string, out: { rows: Row[]; data: unknown }) => {
+    rows.push(...out.rows);
+    results[key] = out.data;
+  };
+  try {
+    if (only.includes('a')) collect('a', benchFixture(fixture, work));
+    if (only.includes('b')) collect('b', benchAdversarial());
+    if (only.includes('c')) collect('c', benchBackfill(fixture, work, nights));
+  } finally {
+    if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
+    else process.stdout.write(`kept ${work}\n`);
+  }
+  printTable(rows);
+  results.rows = rows;
+  const outDir = path.join(PROJECT_ROOT, 'bench', 'out');
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (const name of [`bench-${stamp}.json`, 'latest.json']) fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(results, null, 2)}\n`);
+  const failed = rows.filter((r) => r.ok === false).length;
+  process.stdout.write(`${failed === 0 ? 'All targets met' : `${failed} target(s) missed`}; results in bench/out/latest.json\n`);
+}
+
+main(process.argv.slice(2));
