@@ -9,6 +9,8 @@
   var trendChart = null;
   var cannedQueries = [];
   var activeCanned = null;
+  var availableDates = [];
+  var shownDate = '';
 
   // ---------- small DOM helpers ----------
   function el(tag, text, className) {
@@ -106,10 +108,15 @@
     });
     machineSelect.value = o.selected_machine;
 
+    availableDates = o.available_dates;
+    shownDate = o.selected_date;
     var dateInput = $('f-date');
-    dateInput.min = dashed(o.available_dates[o.available_dates.length - 1]);
-    dateInput.max = dashed(o.available_dates[0]);
+    dateInput.min = dashed(availableDates[availableDates.length - 1]);
+    dateInput.max = dashed(availableDates[0]);
     dateInput.value = dashed(o.selected_date);
+    var at = availableDates.indexOf(o.selected_date);
+    $('date-prev').disabled = at < 0 || at >= availableDates.length - 1;
+    $('date-next').disabled = at <= 0;
 
     setFilterOptions($('f-test'), o.test_names, o.selected_test, function (t) { return t === 'all' ? 'All Tests' : t; });
 
@@ -130,7 +137,7 @@
       var tr = row([dashed(r.run_date), machineLabel(r.machine_name), r.tasks_run, r.passed_tasks, r.failed_tasks, r.not_run, pct(r.pass_rate)]);
       tr.className = 'clickable' + (r.run_id === run.run_id ? ' selected' : '');
       tr.title = 'Show ' + dashed(r.run_date);
-      tr.addEventListener('click', function () { state.date = r.run_date; pushUrl(); loadOverview(); });
+      tr.addEventListener('click', function () { selectDate(r.run_date); });
       tbody.appendChild(tr);
     });
 
@@ -199,13 +206,27 @@
     });
   }
 
+  function selectDate(date) { state.date = date; pushUrl(); loadOverview(); }
+  /** A picked day without a run snaps to the closest earlier night that has one (else the oldest). */
+  function nearestAvailable(date) {
+    for (var i = 0; i < availableDates.length; i++) if (availableDates[i] <= date) return availableDates[i];
+    return availableDates[availableDates.length - 1] || date;
+  }
+  function stepDate(delta) {
+    var i = availableDates.indexOf(shownDate) + delta;
+    if (i >= 0 && i < availableDates.length) selectDate(availableDates[i]);
+  }
+
   function bindFilters() {
     $('f-hardware').addEventListener('change', function (e) {
       state.hardware = e.target.value; state.date = ''; state.machine = ''; state.test = 'all';
       pushUrl(); loadOverview();
     });
     $('f-machine').addEventListener('change', function (e) { state.machine = e.target.value; pushUrl(); loadOverview(); });
-    $('f-date').addEventListener('change', function (e) { state.date = e.target.value.replace(/-/g, ''); pushUrl(); loadOverview(); });
+    $('f-date').addEventListener('change', function (e) { selectDate(nearestAvailable(e.target.value.replace(/-/g, ''))); });
+    // available_dates is newest first: "previous" is the next index.
+    $('date-prev').addEventListener('click', function () { stepDate(1); });
+    $('date-next').addEventListener('click', function () { stepDate(-1); });
     $('f-range').addEventListener('change', function (e) { state.range = Number(e.target.value); pushUrl(); loadOverview(); });
     $('f-test').addEventListener('change', function (e) { state.test = e.target.value; pushUrl(); loadOverview(); });
   }

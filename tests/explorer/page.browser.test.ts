@@ -68,7 +68,29 @@ describe('/database page', () => {
     const filtered = await page.$$eval('#filtered-table tbody td', (tds) => tds.map((td) => td.textContent ?? ''));
     expect(filtered.length).toBeGreaterThan(0);
     expect(await page.$$('#filtered-table img')).toHaveLength(0);
-    // No admin token entered: no Update button.
+    // Previous available date: 2025-12-13, reflected in the URL.
+    await page.click('#date-prev');
+    await expect.poll(() => page.textContent('#run-label')).toBe('2025-12-13 · mi30x');
+    expect(new URL(page.url()).searchParams.get('date')).toBe('20251213');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows Update only with an admin token, sent as a Bearer header and never in the URL', async () => {
+    await page.goto(`${server.url}/database?hardware=mi35x`);
+    expect(await page.isHidden('#update-btn')).toBe(true);
+    await page.click('.admin-token > summary');
+    await page.fill('#admin-token', 'secret-admin-token-123');
+    await page.click('#admin-token-save');
+    expect(await page.isVisible('#update-btn')).toBe(true);
+    const refresh = page.waitForRequest((r) => r.url().endsWith('/api/database/refresh'));
+    await page.click('#update-btn');
+    const request = await refresh;
+    expect(request.method()).toBe('POST');
+    expect(request.headers()['authorization']).toBe('Bearer secret-admin-token-123');
+    // Whatever the server answers (this test server has no ADMIN_TOKEN), the page reports it.
+    await expect.poll(() => page.textContent('#update-status')).toMatch(/^(Update failed: .+|.*refreshed.*)$/);
+    expect(page.url()).not.toContain('secret-admin-token');
+    await page.click('#admin-token-forget');
     expect(await page.isHidden('#update-btn')).toBe(true);
     expect(pageErrors).toEqual([]);
   });
