@@ -150,7 +150,7 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
       }
       if (!hasVerdict(t.status)) {
         const verdicts = previous.filter((p) => hasVerdict(prevStatus.get(p.id)?.get(t.benchmark_name))).length;
-        if (verdicts >= MISSING_DATA_MIN_VERDICTS) out.push(event({ kind: 'missing_data', subject: t.benchmark_name, current_value: null, baseline_value: verdicts, baseline_desc: `${t.status ?? 'no status'} tonight; a verdict on ${verdicts} of the previous ${previous.length} runs` }));
+        if (verdicts >= MISSING_DATA_MIN_VERDICTS) out.push(event({ kind: 'missing_data', subject: t.benchmark_name, baseline_desc: `${t.status ?? 'no status'} tonight; a verdict on ${verdicts} of the previous ${previous.length} runs` }));
       }
     }
     if (run.cron_dir_present === 0) out.push(event({ kind: 'missing_data', subject: 'cron logs', baseline_desc: `no cron_log/${hw}/${date} dir` }));

@@ -6,6 +6,7 @@
   var KEY = 'ciDashAdminToken';
   if (!tokenInput) return;
   tokenInput.value = sessionStorage.getItem(KEY) || '';
+  document.getElementById('admin-form').addEventListener('submit', function (ev) { ev.preventDefault(); });
   tokenInput.addEventListener('change', function () {
     if (tokenInput.value) sessionStorage.setItem(KEY, tokenInput.value);
     else sessionStorage.removeItem(KEY);

@@ -33,6 +33,8 @@
       return r.json();
     });
   }
+  // Threshold lines explain themselves (dashed, same colour): keep them out of the legend.
+  var legendOptions = { labels: { boxWidth: 12, font: { size: 11 }, filter: function (item) { return !/ threshold$/.test(item.text); } } };
   var zoomOptions = { pan: { enabled: true, mode: 'x' }, zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: 'x' } };
   function lineChart(canvas, labels, datasets, yTitle, extra) {
     var chart = new Chart(canvas, {
@@ -42,7 +44,7 @@
         responsive: true, maintainAspectRatio: false, animation: false, spanGaps: true,
         interaction: { mode: 'nearest', intersect: false },
         scales: { y: { title: { display: !!yTitle, text: yTitle || '' } } },
-        plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } }, zoom: zoomOptions }
+        plugins: { legend: legendOptions, zoom: zoomOptions }
       }, extra || {})
     });
     canvas.addEventListener('dblclick', function () { if (chart.resetZoom) chart.resetZoom(); });
@@ -209,7 +211,7 @@
       });
       lineChart(canvas, dates.map(dashed), datasets, METRIC_LABELS[g.series[0].s.metric] || g.series[0].s.metric, {
         plugins: {
-          legend: { labels: { boxWidth: 12, font: { size: 11 } } },
+          legend: legendOptions,
           zoom: zoomOptions,
           tooltip: { callbacks: { afterLabel: function (ctx) {
             var p = ctx.dataset._points[ctx.dataIndex];
