@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, redactSecrets } from '../config';
+import { walkFiles } from './synthetic-tree';
 
 export const SAMPLE_DATES = ['20251130', '20251219'];
 const MAX_BYTES = 300 * 1024;
@@ -24,18 +25,8 @@ const LEFT_OUT: RegExp[] = [
   /\/pd_log\/[^/]+\/[^/]+\/(prefill|decode|load_balance)\.log$/,
 ];
 
-function walk(root: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...walk(root, child));
-    else if (entry.isFile()) out.push(child);
-  }
-  return out;
-}
-
 export function selectSampleFiles(fixture: string, dates: string[]): string[] {
-  return walk(fixture)
+  return walkFiles(fixture)
     .filter((rel) => dates.some((d) => rel.includes(d)))
     .filter((rel) => !rel.endsWith('.md') && !LEFT_OUT.some((re) => re.test(`/${rel}`)))
     .filter((rel) => fs.statSync(path.join(fixture, rel)).size <= MAX_BYTES)

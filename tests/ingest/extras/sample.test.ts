@@ -5,21 +5,15 @@ import { DEFAULTS } from '../../../config';
 import { kyselyFor, openReader } from '../../../database/connection';
 import { ensureSampleDatabase, SAMPLE_DIR, sampleDates } from '../../../ingest/sample';
 import { selectSampleFiles, SAMPLE_DATES } from '../../../bench/make-sample';
+import { walkFiles } from '../../../bench/synthetic-tree';
 import { CI_LOGS, tempDir } from '../../helpers/fixtures';
 
 const tmp = tempDir('ci-dash-sample-');
 afterAll(() => tmp.cleanup());
 const settings = { ...DEFAULTS, LOCK_DIR: tmp.dir, LOCK_WAIT_MS: 5_000 };
 
-function walk(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    return e.isDirectory() ? walk(dir, child) : [child];
-  });
-}
-
 describe('sample-data', () => {
-  const files = walk(SAMPLE_DIR).filter((f) => f !== 'README.md');
+  const files = walkFiles(SAMPLE_DIR).filter((f) => f !== 'README.md');
 
   it('is what bench/make-sample.ts selects from the fixture, and small', () => {
     expect(files.sort()).toEqual(selectSampleFiles(CI_LOGS, SAMPLE_DATES));
