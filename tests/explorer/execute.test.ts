@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
-import { QueryRejected, executeQuery, openExplorerConnection } from '../../dashboard/explorer/execute';
+import { ConnectionHolder, QueryRejected, executeQuery, openExplorerConnection } from '../../dashboard/explorer/execute';
+import { openWriter } from '../../database/connection';
 import type { QueryJob } from '../../dashboard/explorer/protocol';
 import { databaseDigest, oracleDbInTemp } from './helpers';
 
@@ -79,5 +80,27 @@ describe('executeQuery on the dedicated connection', () => {
     const r = executeQuery(db, job("SELECT printf('%.*c', 25, 'x') AS long_text, x'00ff' AS b", { cellLimit: 10 }));
     expect(r.rows[0][0]).toBe('xxxxxxxxxx… [cut: 15 more characters]');
     expect(r.rows[0][1]).toBe('[BLOB 2 bytes]');
+  });
+});
+
+describe('ConnectionHolder', () => {
+  it('reopens when sync renames a new DB file over the old one', () => {
+    const holder = new ConnectionHolder();
+    const countRuns = () => executeQuery(holder.get(env.dbPath), job('SELECT COUNT(*) FROM test_runs')).rows[0][0];
+    expect(countRuns()).toBe(20);
+    const replacement = path.join(env.dir, 'incoming.db');
+    const w = openWriter(replacement);
+    w.pragma('wal_checkpoint(TRUNCATE)');
+    w.close();
+    const original = path.join(env.dir, 'original.db');
+    fs.copyFileSync(env.dbPath, original);
+    fs.renameSync(replacement, env.dbPath);
+    try {
+      expect(countRuns()).toBe(0);
+    } finally {
+      fs.renameSync(original, env.dbPath);
+    }
+    expect(countRuns()).toBe(20);
+    expect(() => holder.get(path.join(env.dir, 'missing.db'))).toThrow('Database file not found');
   });
 });
