@@ -185,6 +185,10 @@ function summariesIn(dir: DirEntry, strictPrefix: boolean): SummaryFile[] {
     .map((f) => ({ dir, name: f.name, path: f.path, stamp: STAMP_RE.exec(f.name)?.[1] ?? null }));
 }
 
+function withNote(note: string | null, more: string): string {
+  return note ? `${note}; ${more}` : more;
+}
+
 function previousDate(date: string): string {
   const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)) - 1));
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
@@ -242,7 +246,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     let note = result.note;
     if (dockerFlagApplies && !result.exists && dockerFlag) {
       result = { ...result, status: 'not run', error: dockerFlag, ruleId: `${result.ruleId}+D` };
-      note = [note, 'docker check reported missing images'].filter(Boolean).join('; ');
+      note = withNote(note, 'docker check reported missing images');
     }
     return {
       spec,
@@ -278,18 +282,16 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       const fallback = yesterdayImageDir(spec);
       if (fallback) {
         row.meta.result_dir = tree.rel(fallback.dir.path);
-        row.meta.note = [row.meta.note, `ran on image of ${previousDate(date)}`].filter(Boolean).join('; ');
+        row.meta.note = withNote(row.meta.note, `ran on image of ${previousDate(date)}`);
         usedDirs.add(fallback.dir.path);
       }
       return row;
     }
     usedDirs.add(chosen.dir.path);
     chosenSummaries.push(chosen.path);
-    let text: string | null = null;
     let result;
     try {
-      text = files.text(chosen.path);
-      result = parseTimingSummary(text);
+      result = parseTimingSummary(files.text(chosen.path));
     } catch (err) {
       result = timingSummaryFailure((err as Error).message);
     }
@@ -341,7 +343,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     const text = fs.existsSync(file) ? files.textOrNull(file) : null;
     row.meta.result_dir = tree.rel(entry.path);
     const verdict = text !== null ? describe(text) : null;
-    if (verdict) row.meta.note = [row.meta.note, verdict].filter(Boolean).join('; ');
+    if (verdict) row.meta.note = withNote(row.meta.note, verdict);
   }
 
   // §4.9 sanity models.
