@@ -67,6 +67,27 @@ function replaceRun(db: Sqlite, localRunId: number, tables: TableShape[], mainTa
 }
 
 /**
+ * Recent local runs of our hardware that the merged copy lacks would vanish when the merged file
+ * replaces the local DB. That happens when MACHINE_NAME does not match the machine_name the ingest
+ * wrote: refuse instead of dropping them.
+ */
+function assertNothingStranded(db: Sqlite, owner: MergeOwner): void {
+  const stranded = db
+    .prepare(
+      `SELECT DISTINCT COALESCE(lr.machine_name, '(none)') AS machine FROM l.test_runs lr
+       WHERE lr.hardware = ? AND lr.run_date >= ?
+         AND NOT EXISTS (SELECT 1 FROM main.test_runs m WHERE m.run_date = lr.run_date AND m.hardware = lr.hardware AND m.machine_name IS lr.machine_name)`,
+    )
+    .all(owner.hardware, owner.sinceDate) as Array<{ machine: string }>;
+  if (stranded.length) {
+    throw new SyncError(
+      `local ${owner.hardware} runs of machine(s) ${stranded.map((s) => s.machine).join(', ')} are not on the remote and this machine is "${owner.machine}"; ` +
+        'set MACHINE_NAME to the machine_name your ingest writes (nothing was pushed)',
+    );
+  }
+}
+
+/**
  * Merges `localFile` (a snapshot) into `remoteFile` in place. Both must be prepared (migrated,
  * healthy). Throws SyncError when the result fails the integrity or foreign-key check.
  */
@@ -87,6 +108,7 @@ export function mergeByOwnership(remoteFile: string, localFile: string, owner: M
         standaloneRowsAdded += db.prepare(`INSERT OR IGNORE INTO main.${quoteIdent(t.name)} (${cols}) SELECT ${cols} FROM l.${quoteIdent(t.name)}`).run().changes;
       }
     })();
+    assertNothingStranded(db, owner);
     db.exec('DETACH DATABASE l');
     const problems = checkDatabase(db);
     if (problems.length) throw new SyncError(`merged database failed its checks: ${problems.slice(0, 3).join('; ')}`);

@@ -113,6 +113,20 @@ describe('sync push → pull', () => {
     expect(runsIn(copy2).find((r) => r.run_date === daysAgo(1) && r.hardware === 'mi30x')?.overall_status).toBe('failed');
   });
 
+  it('a merge that would drop local runs (MACHINE_NAME does not match the ingested machine_name) is refused', async () => {
+    const { root, remote } = workspace();
+    const a = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
+    const b = machine(root, 'misnamed', remote, { HARDWARE_TYPE: 'mi30x' });
+    writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
+    await push(a.options());
+    writeRuns(b.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t12-38' }]);
+    const bare = remote.replace('file://', '');
+    const head = git(bare, 'rev-parse', 'log');
+    await expect(push(b.options())).rejects.toThrow(/runs of machine\(s\) dell300x-pla-t12-38 are not on the remote.*MACHINE_NAME/);
+    expect(git(bare, 'rev-parse', 'log')).toBe(head);
+    expect(runsIn(b.dbPath).map((r) => r.machine_name)).toEqual(['dell300x-pla-t12-38']);
+  });
+
   it('refuses to pull over unpushed local changes unless --force, and never loses them silently', async () => {
     const { root, remote } = workspace();
     const a = machine(root, 'a', remote, { HARDWARE_TYPE: 'mi30x' });
