@@ -15,7 +15,7 @@ describe('benchmark_metrics from a real ingest', () => {
     const t = tempDir('ci-dash-ingest-metrics-');
     cleanup = t.cleanup;
     const dbPath = path.join(t.dir, 'db.sqlite');
-    const summary = await runIngest({ dbPath, baseDir: CI_LOGS, dates: ['20251026'], hardware: ['mi30x'], settings: loadSettings({}), command: 'perf test' });
+    const summary = await runIngest({ dbPath, baseDir: CI_LOGS, dates: ['20251026', '20251130'], hardware: ['mi30x'], settings: loadSettings({}), command: 'perf test' });
     expect(summary.failed).toBe(0);
     db = kyselyFor(openWriter(dbPath));
   });
@@ -49,5 +49,13 @@ describe('benchmark_metrics from a real ingest', () => {
     expect(report.nights).toEqual([{ hardware: 'mi30x', date: '20251026' }]);
     expect(report.insufficient_data).toBeGreaterThan(0);
     expect(report.byKind.perf_regression ?? 0).toBe(0);
+  });
+
+  it('run_error reads the failed task\'s real timing summary under the base dir', async () => {
+    await scanAlerts(db, { hardware: ['mi30x'], date: '20251130', baseDir: CI_LOGS });
+    const ev = await db.selectFrom('alert_events').selectAll().where('kind', '=', 'run_error').where('run_date', '=', '20251130').where('subject', '=', 'DeepSeek Online Benchmark').executeTakeFirstOrThrow();
+    // Header-only summary of a crashed run: `Script started at:` and no end marker.
+    expect(ev.metric).toBe('incomplete_run');
+    expect(ev.baseline_desc).toBe('from online_benchmark_log/mi30x/DeepSeek-V3-0324/v0.5.5.post3-rocm700-mi30x-20251130_DeepSeek-V3-0324_FP8_online/timing_summary_20251130_121533.log');
   });
 });
