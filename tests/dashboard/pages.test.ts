@@ -153,6 +153,11 @@ describe('plots and upstream pages', () => {
     const none = await fetch(`${server.url}/api/upstream-ci/report/20200101`);
     expect(none.status).toBe(404);
     expect(await none.json()).toEqual({ error: 'No report found for this date' });
+    // Flat reports chart their suite rows (the original left the chart empty).
+    const flat = await page('/upstream-ci?date=20250916');
+    const data = JSON.parse(/<script type="application\/json" id="upstream-data">([^<]*)<\/script>/.exec(flat.html)![1]) as { categories: string[]; amd: number[] };
+    expect(data.categories.length).toBe(10);
+    expect(data.amd.length).toBe(10);
     const trends = (await (await fetch(`${server.url}/api/upstream-ci/trends?days=90`)).json()) as { trends: Array<{ date: string }>; days: number };
     expect(trends.days).toBe(90);
     expect(trends.trends.map((t) => t.date)).toEqual([...trends.trends.map((t) => t.date)].sort());

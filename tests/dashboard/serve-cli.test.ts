@@ -1,0 +1,69 @@
+/** `ci-dash serve` and `ci-dash start` as real child processes: bind, answer, stop cleanly on SIGTERM. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOracleDb } from '../helpers/oracle-db';
+import { tempDir } from '../helpers/fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  tmp = tempDir('dash-cli-');
+});
+afterAll(() => tmp.cleanup());
+
+/** Runs the CLI in a child; resolves with the URL it prints once listening. */
+function launch(args: string[], env: Record<string, string> = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
+  const code = `require(${JSON.stringify(path.join(ROOT, 'cli', 'main'))}).main(['node', 'ci-dash', ...${JSON.stringify(args)}]).then((c) => { process.exitCode = c; })`;
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', code], { cwd: ROOT, env: { ...process.env, CI_BASE_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /on (http:\/\/[^\s]+) /.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`exited before listening: ${out}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { child, url, exit };
+}
+
+describe('ci-dash serve', () => {
+  it('binds 127.0.0.1 with --port 0, serves, and exits 0 on SIGTERM', async () => {
+    const dbPath = path.join(tmp.dir, 'ci.db');
+    buildOracleDb(dbPath);
+    const run = launch(['--db', dbPath, 'serve', '--port', '0']);
+    try {
+      const url = await run.url;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
+      expect(health.status).toBe('healthy');
+      expect((await fetch(`${url}/api/summary/mi30x/20251130`)).status).toBe(200);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+});
+
+describe('ci-dash start', () => {
+  it('builds the sample DB when none exists and serves it (host/port from the environment)', async () => {
+    const dbPath = path.join(tmp.dir, 'sample.db');
+    const run = launch(['--db', dbPath, 'start'], { DASHBOARD_HOST: '127.0.0.1', DASHBOARD_PORT: '0' });
+    try {
+      const url = await run.url;
+      expect(fs.existsSync(dbPath)).toBe(true);
+      const dates = (await (await fetch(`${url}/api/dates/mi30x`)).json()) as { dates: string[] };
+      expect(dates.dates.length).toBeGreaterThan(0);
+      // The bundled sample-data/ is the base dir: its cron logs are served.
+      const home = await fetch(`${url}/hardware/mi30x`);
+      expect(await home.text()).toMatch(/href="\/logs\/mi30x\/\d{8}\/[A-Za-z0-9_.-]+\.log"/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+});
