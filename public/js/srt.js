@@ -164,12 +164,15 @@
       renderSummary(body.summary);
       renderRunList(body.shown);
       renderRunsTable();
+      var withPoints = runs.filter(function (r) { return r.points > 0; });
       var withLogs = runs.filter(function (r) { return r.log_samples > 0; });
       var logRun = withLogs.some(function (r) { return r.job_id === state.run; }) ? state.run : (withLogs[0] && withLogs[0].job_id);
       fillRunSelect($('srt-node-run'), withLogs, logRun);
       fillRunSelect($('srt-rate-run'), withLogs, logRun);
-      fillRunSelect($('srt-diff-a'), runs, state.a || (runs[0] && runs[0].job_id));
-      fillRunSelect($('srt-diff-b'), runs, state.b || (runs[1] && runs[1].job_id) || (runs[0] && runs[0].job_id));
+      // Default comparison: the two newest runs that have results.
+      var pair = withPoints.concat(runs);
+      fillRunSelect($('srt-diff-a'), runs, state.a || (pair[0] && pair[0].job_id));
+      fillRunSelect($('srt-diff-b'), runs, state.b || (pair[1] && pair[1].job_id));
       fillRunSelect($('srt-tag-run'), runs, '');
     });
   }
@@ -252,6 +255,11 @@
   }
 
   // ---- Latency --------------------------------------------------------------------------------
+  // Concurrencies are powers of two; other log-scale ticks only add clutter.
+  function powerOfTwoTick(value) {
+    return Number.isInteger(Math.log2(value)) ? String(value) : '';
+  }
+
   var LATENCY_CHARTS = [['srt-lat-ttft', 'ttft', 'TTFT (ms)'], ['srt-lat-tpot', 'tpot', 'TPOT (ms)'], ['srt-lat-itl', 'itl', 'ITL (ms)']];
 
   function loadLatency() {
@@ -270,7 +278,7 @@
           options: {
             responsive: true, maintainAspectRatio: false, animation: false,
             plugins: { title: { display: true, text: 'Mean ' + c[2] + ' vs concurrency' }, legend: { display: false } },
-            scales: { x: { type: 'logarithmic', title: { display: true, text: 'Concurrency' } }, y: { beginAtZero: true, title: { display: true, text: c[2] } } },
+            scales: { x: { type: 'logarithmic', title: { display: true, text: 'Concurrency' }, ticks: { callback: powerOfTwoTick } }, y: { beginAtZero: true, title: { display: true, text: c[2] } } },
           },
         });
       });
