@@ -113,6 +113,39 @@ describe('sync push → pull', () => {
     expect(runsIn(copy2).find((r) => r.run_date === daysAgo(1) && r.hardware === 'mi30x')?.overall_status).toBe('failed');
   });
 
+  it('a push rejected because another machine pushed in between is retried from the fetch, never forced', async () => {
+    const { root, remote } = workspace();
+    const a = machine(root, 'a', remote, { HARDWARE_TYPE: 'mi30x' });
+    const b = machine(root, 'b', remote, { HARDWARE_TYPE: 'mi35x' });
+    writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'a' }]);
+    await push(a.options());
+    writeRuns(b.dbPath, [{ date: daysAgo(1), hw: 'mi35x', machine: 'b' }]);
+
+    // Someone else pushes between B's fetch and B's push (from B's progress callback).
+    const other = path.join(root, 'other');
+    git(root, 'clone', '--quiet', '--branch', 'log', remote, other);
+    let interfere = 0;
+    const racer = (line: string) => {
+      if (!line.startsWith('Remote changed') || interfere === 0) return;
+      interfere--;
+      fs.appendFileSync(path.join(other, 'README.md'), `edit ${interfere}\n`);
+      git(other, 'commit', '--quiet', '-am', `log upload ${interfere}`);
+      git(other, 'push', '--quiet', 'origin', 'log');
+    };
+
+    interfere = 1;
+    await expect(push(b.options({ retryDelaysMs: [], log: racer }))).rejects.toThrow(/push rejected 1 times/);
+    interfere = 2;
+    const result = await push(b.options({ retryDelaysMs: [10, 10], log: racer }));
+    expect(result.status).toBe('pushed');
+    expect(result.attempts).toBe(3);
+    const bare = remote.replace('file://', '');
+    // The other pushes survive (no force-push) and both machines' runs are in the DB.
+    expect(git(bare, 'log', '--format=%s', 'log')).toMatch(/^Update dashboard database \(mi35x@b, [^)]+\)\nlog upload 0\nlog upload 1\nlog upload 0\n/);
+    const copy = remoteDbCopy(remote, path.join(root, 'copy.db')) as string;
+    expect(runsIn(copy).map((r) => `${r.hardware}@${r.machine_name}`)).toEqual(['mi30x@a', 'mi35x@b']);
+  });
+
   it('a merge that would drop local runs (MACHINE_NAME does not match the ingested machine_name) is refused', async () => {
     const { root, remote } = workspace();
     const a = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
