@@ -71,7 +71,7 @@ function runLabel(r: { job_id: string; topology: string | null; container: strin
 }
 
 /** Runs matching the filters (skipped runs included, flagged), newest first. */
-export async function listSrtRuns(db: Db, f: SrtFilters): Promise<SrtRunSummary[]> {
+export async function listSrtRuns(db: Db, f: SrtFilters, onlyJobId: string | null = null): Promise<SrtRunSummary[]> {
   let q = db
     .selectFrom('srt_runs as r')
     .leftJoin('srt_points as p', 'p.job_id', 'r.job_id')
@@ -87,6 +87,7 @@ export async function listSrtRuns(db: Db, f: SrtFilters): Promise<SrtRunSummary[
       eb.fn.max('p.concurrency').as('max_concurrency'),
     ])
     .groupBy('r.job_id');
+  if (onlyJobId !== null) q = q.where('r.job_id', '=', onlyJobId);
   if (f.gpu) q = q.where('r.gpu_type', '=', f.gpu);
   if (f.topology) q = q.where('r.topology', '=', f.topology);
   if (f.isl !== null) q = q.where('r.isl', '=', f.isl);
@@ -250,7 +251,7 @@ export interface RunDetail {
 export async function runDetail(db: Db, jobId: string): Promise<RunDetail | null> {
   const row = await db.selectFrom('srt_runs').select(['metadata_json', 'config_json']).where('job_id', '=', jobId).executeTakeFirst();
   if (!row) return null;
-  const [run] = (await listSrtRuns(db, { gpu: null, topology: null, isl: null, osl: null, container: null, tags: [] })).filter((r) => r.job_id === jobId);
+  const [run] = await listSrtRuns(db, { gpu: null, topology: null, isl: null, osl: null, container: null, tags: [] }, jobId);
   const parse = (text: string | null) => {
     try {
       return text ? (JSON.parse(text) as unknown) : null;
