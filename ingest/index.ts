@@ -136,7 +136,10 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     const hostMachine = opts.settings.MACHINE_NAME || os.hostname();
     const seenIssues = new Set<string>();
 
-    await withLock(lockPath(opts.settings.LOCK_DIR, opts.dbPath), 'ingest', opts.settings.LOCK_WAIT_MS, async () => {
+    const finish = (status: 'ok' | 'partial' | 'failed', ok: number, failed: number) =>
+      db.updateTable('ingest_runs').set({ finished_at: utcTimestamp(), dates_ok: ok, dates_failed: failed, status }).where('id', '=', ingestRunId).execute();
+
+    const work = withLock(lockPath(opts.settings.LOCK_DIR, opts.dbPath), 'ingest', opts.settings.LOCK_WAIT_MS, async () => {
       const nights = opts.dates.flatMap((date) => opts.hardware.map((hw) => ({ date, hw })));
       for (let index = 0; index < nights.length; index++) {
         const { date, hw } = nights[index];
@@ -187,14 +190,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
         issueCount += await extras(db, tree, opts.hardware, ingestRunId, rows);
       }
     });
+    try {
+      await work;
+    } catch (err) {
+      // Lock timeout or a failure outside any night: the provenance row must not stay `running`.
+      await finish('failed', outcomes.filter((o) => o.ok).length, outcomes.filter((o) => !o.ok).length);
+      checkpoint(sqlite);
+      throw err;
+    }
 
     const failed = outcomes.filter((o) => !o.ok).length;
     const ok = outcomes.length - failed;
-    await db
-      .updateTable('ingest_runs')
-      .set({ finished_at: utcTimestamp(), dates_ok: ok, dates_failed: failed, status: failed === 0 ? 'ok' : ok === 0 ? 'failed' : 'partial' })
-      .where('id', '=', ingestRunId)
-      .execute();
+    await finish(failed === 0 ? 'ok' : ok === 0 ? 'failed' : 'partial', ok, failed);
     checkpoint(sqlite);
     return {
       ingestRunId,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -69,6 +70,37 @@ describe('ci-dash ingest', () => {
     const r = await run('--db', db('usage.db'), 'ingest', '--base-dir', CI_LOGS, ...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+
+  it('both layouts under the base dir → exit 2 asking for --layout', async () => {
+    const both = db('both-layouts');
+    fs.mkdirSync(path.join(both, 'cron_log'), { recursive: true });
+    fs.mkdirSync(path.join(both, 'online'), { recursive: true });
+    const r = await run('--db', db('layout.db'), 'ingest', '--base-dir', both, '--date', '20251201');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--layout/);
+    expect((await run('--db', db('layout.db'), '-q', 'ingest', '--base-dir', both, '--date', '20251201', '--layout', 'branch')).code).toBe(0);
+  });
+
+  it('a lock held by another live process → exit 3, the ingest run is marked failed', async () => {
+    const dbPath = db('locked.db');
+    fs.writeFileSync(path.join(tmp.dir, 'ci-dashboard.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), started_at: new Date().toISOString(), purpose: 'sync push' }));
+    try {
+      vi.stubEnv('LOCK_DIR', tmp.dir);
+      vi.stubEnv('LOCK_WAIT_MS', '300');
+      const r = await run('--db', dbPath, 'ingest', '--base-dir', CI_LOGS, '--date', '20251130', '--hardware', 'mi30x');
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/lock/);
+    } finally {
+      vi.unstubAllEnvs();
+      fs.rmSync(path.join(tmp.dir, 'ci-dashboard.lock'), { force: true });
+    }
+    const conn = new BetterSqlite3(dbPath, { readonly: true });
+    const runs = conn.prepare('SELECT status FROM ingest_runs').all() as Array<{ status: string }>;
+    const nights = (conn.prepare('SELECT COUNT(*) AS n FROM test_runs').get() as { n: number }).n;
+    conn.close();
+    expect(runs).toEqual([{ status: 'failed' }]);
+    expect(nights).toBe(0);
   });
 
   it('a missing base dir is a usage error', async () => {
