@@ -8,7 +8,19 @@ import { tempDir } from '../helpers/fixtures';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { scanAlerts } from '../../alerts/scan';
 import { setAlertState } from '../../alerts/triage';
+import { importPerfJson } from '../../ingest/perf-json-import';
 import { nightsFrom, seedNights } from './seed';
+
+const ADMIN_TOKEN = 'browser-admin-token-42';
+
+function watch(page: import('playwright-core').Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}
 
 describe('/trends/mi30x in Chromium', () => {
   let server: RunningServer;
@@ -31,8 +43,10 @@ describe('/trends/mi30x in Chromium', () => {
     await scanAlerts(db, { hardware: ['mi30x'], date: nights[11], days: 2 });
     const ev = await db.selectFrom('alert_events').select('id').where('kind', '=', 'perf_regression').executeTakeFirstOrThrow();
     await setAlertState(db, ev.id, 'acknowledged', 'aiter bump <script>x</script>');
+    const data = path.join(__dirname, 'data');
+    await importPerfJson(db, [path.join(data, 'consolidated-run.json'), path.join(data, 'fetcher-array.json')], { command: 'test', baseDir: data });
     await db.destroy();
-    server = await startServer({ dbPath });
+    server = await startServer({ dbPath, settings: { ADMIN_TOKEN } });
     ({ browser, close: closeBrowser } = await launchBrowser());
   });
   afterAll(async () => {
@@ -43,11 +57,7 @@ describe('/trends/mi30x in Chromium', () => {
 
   it('renders the status strip and perf charts with regression markers and notes, no console errors', async () => {
     const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    const problems = watch(page);
     try {
       await page.goto(`${server.url}/trends/mi30x?days=30&benchmark=${encodeURIComponent('Grok Online Benchmark')}`);
       await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
@@ -75,6 +85,51 @@ describe('/trends/mi30x in Chromium', () => {
         return C.getChart(document.getElementById('chart-passrate') as Element)?.data.datasets[0].data.length ?? 0;
       });
       expect(passRate).toBeGreaterThan(12);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('/perf draws the filtered metric and its CSV link carries the same filters', async () => {
+    const page = await browser.newPage();
+    const problems = watch(page);
+    try {
+      await page.goto(`${server.url}/perf?metric=latency_ms&days=365&variant=default`);
+      await page.waitForFunction(() => (document.getElementById('perf-status')?.textContent ?? '').includes('series'));
+      const sets = await page.evaluate(() => {
+        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { datasets: Array<{ label: string }> } } | undefined } }).Chart;
+        return C.getChart(document.getElementById('perf-chart') as Element)?.data.datasets.map((d) => d.label) ?? [];
+      });
+      expect(sets.length).toBe(4); // V3.1 at three shapes (one of them on two runs) and Qwen3
+      expect(sets.every((l) => l.includes(' · default · '))).toBe(true);
+      expect(await page.getAttribute('#perf-csv', 'href')).toBe('/api/perf.csv?metric=latency_ms&days=365&variant=default');
+      expect(await page.locator('#perf-runs tbody tr').count()).toBe(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('/alerts triage sends the session token as Bearer and persists the state', async () => {
+    const page = await browser.newPage();
+    const problems = watch(page);
+    try {
+      await page.goto(`${server.url}/alerts?hw=mi30x&kind=perf_suspect&days=365`);
+      const row = page.locator('#alerts-table tbody tr').first();
+      await row.locator('.triage-state').selectOption('false_alarm');
+      await row.locator('.triage-note').fill('noisy neighbour');
+      await row.locator('.triage-save').click();
+      await page.waitForFunction(() => (document.getElementById('triage-status')?.textContent ?? '').startsWith('Enter the admin token'));
+      await page.fill('#admin-token', ADMIN_TOKEN);
+      await page.dispatchEvent('#admin-token', 'change');
+      await row.locator('.triage-save').click();
+      await page.waitForFunction(() => (document.getElementById('triage-status')?.textContent ?? '').startsWith('Saved alert'));
+      expect(await page.evaluate(() => sessionStorage.getItem('ciDashAdminToken'))).toBe(ADMIN_TOKEN);
+      await page.reload();
+      expect(await page.locator('#alerts-table tbody tr').first().locator('.triage-state').inputValue()).toBe('false_alarm');
+      expect(await page.locator('#alerts-table tbody tr').first().locator('.triage-note').inputValue()).toBe('noisy neighbour');
+      expect(await page.inputValue('#admin-token')).toBe(ADMIN_TOKEN);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
