@@ -5,7 +5,7 @@
 import type { Db } from '../../database/connection';
 import type { Hardware } from '../../config';
 import { HttpError } from '../validate';
-import { TASK_GROUPS, passRate, type TaskGroup } from '../queries/catalogue';
+import { SANITY_THRESHOLDS, TASK_GROUPS, gsm8kThreshold, passRate, type TaskGroup } from '../queries/catalogue';
 import { defaultMachine, listDates, shiftDate } from '../queries/runs';
 
 /** UI group of a stored task name (SPEC §4.2); names outside the catalogue count as integration tests. */
@@ -118,13 +118,19 @@ async function selectedRun(db: Db, runId: number) {
   ]);
   return {
     log_files: logFiles,
-    sanity_results: sanity.map((s) => ({ model_name: s.model_name, status: s.status, accuracy: percent(s.accuracy), threshold: percent(s.threshold) })),
+    // Stored extension thresholds win; rows imported without them fall back to the catalogue's.
+    sanity_results: sanity.map((s) => ({
+      model_name: s.model_name,
+      status: s.status,
+      accuracy: percent(s.accuracy),
+      threshold: percent(s.threshold ?? SANITY_THRESHOLDS[s.model_name] ?? null),
+    })),
     benchmark_results: benchmarks.map((b) => ({
       benchmark_name: b.benchmark_name,
       group: taskGroup(b.benchmark_name),
       status: b.status,
       gsm8k_accuracy: percent(b.gsm8k_accuracy),
-      gsm8k_threshold: percent(b.gsm8k_threshold),
+      gsm8k_threshold: percent(b.gsm8k_threshold ?? (/DeepSeek|Grok/.test(b.benchmark_name) ? gsm8kThreshold(b.benchmark_name) : null)),
       runtime_minutes: b.runtime_minutes,
       error_message: b.error_message,
       detail_log_url: b.github_detail_log_url,

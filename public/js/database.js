@@ -178,13 +178,19 @@
     var box = $('test-results');
     clear(box);
     var runtime = function (m) { return m === null || m === undefined ? '—' : m + 'm'; };
+    var gsm8k = function (b) {
+      var span = el('span', pct(b.gsm8k_accuracy));
+      if (b.gsm8k_threshold !== null && b.gsm8k_threshold !== undefined) span.title = 'threshold ' + pct(b.gsm8k_threshold);
+      if (b.gsm8k_accuracy !== null && b.gsm8k_threshold !== null && b.gsm8k_accuracy < b.gsm8k_threshold) span.className = 'below-threshold';
+      return span;
+    };
     var of = function (group) { return run.benchmark_results.filter(function (b) { return b.group === group; }); };
     box.appendChild(groupTable('Validation & Checks', ['Task', 'Status', 'Runtime'],
       of('Validation & Checks').map(function (b) { return [b.benchmark_name, statusBadge(b.status), runtime(b.runtime_minutes)]; })));
     box.appendChild(groupTable('Performance Benchmarks', ['Benchmark', 'Status', 'GSM8K', 'Runtime'],
-      of('Performance Benchmarks').map(function (b) { return [b.benchmark_name, statusBadge(b.status), pct(b.gsm8k_accuracy), runtime(b.runtime_minutes)]; })));
+      of('Performance Benchmarks').map(function (b) { return [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)]; })));
     box.appendChild(groupTable('Integration Tests', ['Test', 'Status', 'GSM8K', 'Runtime'],
-      of('Integration Tests').map(function (b) { return [b.benchmark_name, statusBadge(b.status), pct(b.gsm8k_accuracy), runtime(b.runtime_minutes)]; })));
+      of('Integration Tests').map(function (b) { return [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)]; })));
     box.appendChild(groupTable('Sanity Checks', ['Model', 'Status', 'Accuracy', 'Threshold'],
       run.sanity_results.map(function (s) { return [s.model_name, statusBadge(s.status), pct(s.accuracy), pct(s.threshold)]; })));
   }
