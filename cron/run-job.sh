@@ -74,6 +74,11 @@ JOB_LOG="$LOG_DIR/$LOG_NAME"
 WRAPPER_LOG="$LOG_DIR/run-job.log"
 CI_DASH_BIN="${CI_DASH_BIN:-$PROJECT_ROOT/bin/ci-dash.js}"
 REDACT=(node "$SCRIPT_DIR/redact-log.js")
+# A broken redactor would kill the job with SIGPIPE mid-run: check it before starting anything.
+if ! echo ok | "${REDACT[@]}" >/dev/null 2>&1; then
+  echo "run-job.sh: cannot run $SCRIPT_DIR/redact-log.js (node missing, or project not built: npm run build)" >&2
+  exit 1
+fi
 
 note() {
   echo "[run-job] $(date -u '+%Y-%m-%d %H:%M:%S') UTC $LOG_NAME: $*" >>"$WRAPPER_LOG"
