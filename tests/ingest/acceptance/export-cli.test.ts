@@ -6,7 +6,7 @@ import { buildOracleDb } from '../../helpers/oracle-db';
 import { exportDbFile, isSqliteFile } from '../../../ingest/acceptance/export';
 import { readRowsFile } from '../../../ingest/acceptance/rows';
 import { pct, scoreRows } from '../../../ingest/acceptance/score';
-import { runCli } from './run-cli';
+import { CLI_TIMEOUT_MS, runCli } from './run-cli';
 
 const tmp = tempDir('ci-dash-export-');
 const dbPath = path.join(tmp.dir, 'oracle.db');
@@ -38,13 +38,13 @@ describe('export → JSON → score round trip', () => {
   it('scores the exported JSON of an oracle-built DB at 100 %', () => {
     const out = path.join(tmp.dir, 'export.json');
     const res = runCli(['--db', dbPath, 'export', 'json', '--out', out]);
-    expect(res.stderr).toBe('');
+    expect(res.stderr).not.toMatch(/ci-dash:/);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/Exported 20 test_runs, 200 benchmark_results, 38 sanity_check_results, 80 log_files, 60 plot_files/);
     const r = scoreRows(expected.rows, readRowsFile(out).rows);
     expect([r.m1, r.m1c, r.m2].map(pct)).toEqual([100, 100, 100]);
     expect(Object.values(r.tables).every((t) => t.matched === t.rows)).toBe(true);
-  });
+  }, CLI_TIMEOUT_MS);
 });
 
 describe('ci-dash score', () => {
@@ -58,7 +58,7 @@ describe('ci-dash score', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^overall\s+1367\/1367 100\.00%\s+1147\/1147 100\.00%\s+1596\/1596 100\.00%$/m);
     expect(res.stdout).toMatch(/PASS: the acceptance bar is met/);
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('reports the reference replay with --json (sanity recall informative on DEV, binding with --strict)', () => {
     const res = runCli(['--json', 'score', EXPECTED_DEV, REFERENCE_REPLAY]);
@@ -70,7 +70,7 @@ describe('ci-dash score', () => {
     const strict = runCli(['score', '--strict', EXPECTED_DEV, REFERENCE_REPLAY]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/recall sanity_check_results\s+47\.37% \(bar 75%\) FAIL/);
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('exits 1 and lists the M1 disagreements when the bar is missed', () => {
     const worse = readRowsFile(REFERENCE_REPLAY).rows;
@@ -82,7 +82,7 @@ describe('ci-dash score', () => {
     expect(res.stdout).toMatch(/M1 disagreements \(3 of \d+\):/);
     expect(res.stdout).toMatch(/benchmark_results 2025\d{4} mi3[05]x \S+ \/ [^\n]+ \.status: expected "(pass|fail|not run)", got "unknown"/);
     expect(res.stdout).toMatch(/FAIL: the acceptance bar is not met/);
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('exits 2 naming the file for a missing or malformed input', () => {
     const missing = runCli(['score', path.join(tmp.dir, 'nope.json'), dbPath]);
@@ -93,5 +93,5 @@ describe('ci-dash score', () => {
     const malformed = runCli(['score', EXPECTED_DEV, bad]);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/bad\.json: expected a JSON object/);
-  });
+  }, CLI_TIMEOUT_MS);
 });

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const ENTRY = path.join(__dirname, 'cli-entry.ts');
+/** Each child transpiles the whole CLI through tsx: slow on a busy 2-core machine. */
+export const CLI_TIMEOUT_MS = 180_000;
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
   const res = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
