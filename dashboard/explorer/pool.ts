@@ -33,6 +33,9 @@ const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
 const CHILD_PATH = path.join(__dirname, RUNNING_FROM_SOURCE ? 'child.ts' : 'child.js');
 const CHILD_EXEC_ARGV = RUNNING_FROM_SOURCE ? ['--import', 'tsx'] : [];
 
+/** Queries one client may have running or waiting; more are answered "busy". */
+const MAX_QUERIES_PER_CLIENT = 4;
+
 // Every live child of every pool, so that an exiting server never leaves one behind.
 const liveChildren = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -51,6 +54,7 @@ export class ExplorerPool {
   private slots: Slot[] = [];
   private queue: Pending[] = [];
   private clientTails = new Map<string, Promise<PoolOutcome>>();
+  private clientWaiting = new Map<string, number>();
   private nextId = 1;
   private readonly size: number;
   private readonly maxQueued: number;
@@ -81,10 +85,16 @@ export class ExplorerPool {
    * client cannot hold every child with runaway queries; other clients keep a free child.
    */
   runForClient(client: string, job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
+    const waiting = this.clientWaiting.get(client) ?? 0;
+    if (waiting >= MAX_QUERIES_PER_CLIENT) return Promise.resolve({ kind: 'busy' });
+    this.clientWaiting.set(client, waiting + 1);
     const previous = this.clientTails.get(client) ?? Promise.resolve();
     const mine = previous.then(() => this.run(job, timeoutMs));
     this.clientTails.set(client, mine);
     void mine.then(() => {
+      const left = (this.clientWaiting.get(client) ?? 1) - 1;
+      if (left > 0) this.clientWaiting.set(client, left);
+      else this.clientWaiting.delete(client);
       if (this.clientTails.get(client) === mine) this.clientTails.delete(client);
     });
     return mine;

@@ -216,6 +216,18 @@ describe('time limit', () => {
   });
 });
 
+describe('one running query per client', () => {
+  it('queues a client\'s queries one after the other and refuses a fifth waiting one', async () => {
+    const runaway = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c';
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => query({ query: runaway, timeout_ms: 300 })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([408, 408, 408, 408, 503]);
+    expect(answers.find((a) => a.status === 503)!.body).toEqual({ error: 'The SQL explorer is busy; try again shortly', sql: runaway });
+    // Served one at a time: the last 408 came after about four limits.
+    expect(Math.max(...answers.filter((a) => a.status === 408).map((a) => a.ms))).toBeGreaterThanOrEqual(4 * 300);
+  });
+});
+
 describe('overview, schema and stats', () => {
   it('serves the overview machine-aware (SPEC §7.4)', async () => {
     const o = await getUrl(`${server.url}/api/database/overview?hardware=mi30x&range=30`);
@@ -235,6 +247,10 @@ describe('overview, schema and stats', () => {
     expect(other.body.selected_run.machine_name).toBe('dell300x-pla-t12-38');
     expect(other.body.daily_runs.map((r: { machine_name: string }) => r.machine_name)).toEqual(['dell300x-pla-t12-38']);
     expect(new Set(other.body.benchmarks_range.map((r: { machine_name: string }) => r.machine_name))).toEqual(new Set(['dell300x-pla-t12-38']));
+    // Thresholds: stored ones win, the catalogue's fill in for rows without extension data.
+    const mi35x = await getUrl(`${server.url}/api/database/overview?hardware=mi35x`);
+    expect(mi35x.body.selected_run.sanity_results.find((m: { model_name: string }) => m.model_name === 'GPT-OSS-120B')).toEqual({ model_name: 'GPT-OSS-120B', status: 'pass', accuracy: 85.2, threshold: 82 });
+    expect(mi35x.body.selected_run.benchmark_results.find((b: { benchmark_name: string }) => b.benchmark_name === 'DeepSeek Online Benchmark')).toMatchObject({ group: 'Performance Benchmarks', gsm8k_accuracy: 94.1, gsm8k_threshold: 93 });
     const r = other.body.selected_run;
     expect(r.pass_rate).toBe(r.passed_tasks + r.failed_tasks === 0 ? null : Math.round((r.passed_tasks / (r.passed_tasks + r.failed_tasks)) * 1000) / 10);
 
