@@ -4,7 +4,6 @@
  * dashboard uses the same evaluation for its baselines and markers, so page and alerts never disagree.
  */
 import { metricDirection } from '../ingest/metric-names';
-import { shiftDate } from '../dashboard/queries/runs';
 
 /** How far a metric may move the wrong way before it counts (SPEC §9: ±5 %). */
 export const PERF_TOLERANCE = 0.05;
@@ -64,10 +63,13 @@ interface Baseline {
   desc: string;
 }
 
-/** Baseline for `date` from trusted points of the previous BASELINE_NIGHTS nights. */
-function baselineFor(points: NightValue[], date: string): Baseline | null {
-  const from = shiftDate(date, -BASELINE_NIGHTS);
-  const window = points.filter((p) => p.trusted && p.date >= from && p.date < date);
+/** Days since the epoch of a YYYYMMDD date (cheap window arithmetic over many points). */
+function dayNumber(yyyymmdd: string): number {
+  return Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / 86_400_000;
+}
+
+/** Baseline from the trusted points of the previous BASELINE_NIGHTS nights (`window`, oldest first). */
+function baselineOf(window: NightValue[]): Baseline | null {
   if (window.length >= MIN_BASELINE_POINTS) {
     return { value: median(window.map((p) => p.value)), desc: `median of ${window.length} nights ${window[0].date}–${window[window.length - 1].date}` };
   }
@@ -77,27 +79,27 @@ function baselineFor(points: NightValue[], date: string): Baseline | null {
 }
 
 /**
- * Verdict of every night of one series (points sorted by date, one per night). A night violates when
- * it is > 5 % worse than its baseline; `perf_regression` needs the previous night of the series to
- * violate too, a single bad night is `perf_suspect`.
+ * Verdict of every night of one series (one point per night). A night violates when it is > 5 %
+ * worse than its baseline; `perf_regression` needs the previous night of the series to violate too,
+ * a single bad night is `perf_suspect`.
  */
 export function evaluateSeries(metric: string, points: NightValue[]): NightVerdict[] {
   const sorted = [...points].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  const violated = new Map<string, boolean>();
+  const days = sorted.map((p) => dayNumber(p.date));
+  const violated: boolean[] = [];
+  let lo = 0;
   return sorted.map((p, i) => {
-    const base = baselineFor(sorted, p.date);
+    // Sorted input: the window start only moves forward.
+    while (days[lo] < days[i] - BASELINE_NIGHTS) lo++;
+    const base = baselineOf(sorted.slice(lo, i).filter((w) => w.trusted));
     const change = base && base.value !== 0 ? (p.value - base.value) / base.value : null;
     const bad = change !== null && p.trusted && violates(metric, change);
-    violated.set(p.date, bad);
+    violated.push(bad);
     let verdict: PerfVerdict;
     if (!p.trusted) verdict = 'untrusted';
     else if (change === null) verdict = 'insufficient_data';
     else if (!bad) verdict = 'ok';
-    else {
-      const prev = sorted[i - 1];
-      const prevRecent = prev && prev.date >= shiftDate(p.date, -BASELINE_NIGHTS);
-      verdict = prevRecent && violated.get(prev.date) ? 'perf_regression' : 'perf_suspect';
-    }
+    else verdict = i > 0 && days[i - 1] >= days[i] - BASELINE_NIGHTS && violated[i - 1] ? 'perf_regression' : 'perf_suspect';
     return { ...p, baseline: base?.value ?? null, baseline_desc: base?.desc ?? null, delta_pct: change === null ? null : round(change * 100, 2), verdict };
   });
 }

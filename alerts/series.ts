@@ -52,9 +52,12 @@ function better(a: MetricPointRow, b: MetricPointRow, machine: string | null): b
 export function buildSeries(rows: readonly MetricPointRow[], opts: { machine?: string | null } = {}): Series[] {
   const chosen = new Map<string, Map<string, MetricPointRow>>();
   const meta = new Map<string, Omit<Series, 'points'>>();
+  const modes = new Map<string, string>();
   for (const row of rows) {
     if (row.value === null) continue;
-    const head = { benchmark: row.benchmark_name, mode: modeOfResultDir(row.result_dir), load_kind: row.load_kind, load_value: row.load_value, metric: row.metric };
+    let mode = modes.get(row.result_dir);
+    if (mode === undefined) modes.set(row.result_dir, (mode = modeOfResultDir(row.result_dir)));
+    const head = { benchmark: row.benchmark_name, mode, load_kind: row.load_kind, load_value: row.load_value, metric: row.metric };
     const key = seriesKey(head);
     if (!meta.has(key)) meta.set(key, { key, ...head });
     const nights = chosen.get(key) ?? new Map<string, MetricPointRow>();

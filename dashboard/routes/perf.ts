@@ -123,10 +123,10 @@ export async function metricsPayload(ctx: AppContext, hw: Hardware, q: { benchma
           date: p.date,
           value: p.value,
           baseline: p.baseline,
-          baseline_desc: p.baseline_desc,
+          // The explanation is only sent where there is something to explain (keeps 90-night payloads small).
+          baseline_desc: p.verdict === 'ok' ? null : p.baseline_desc,
           delta_pct: p.delta_pct,
           verdict: p.verdict,
-          trusted: p.trusted,
           source: p.source,
           machine_name: p.machine_name,
           alert: e ? { id: e.id, kind: e.kind, state: e.state, note: e.note } : null,

@@ -217,7 +217,7 @@
             var p = ctx.dataset._points[ctx.dataIndex];
             if (!p) return '';
             var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
-            if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%) — ' + p.baseline_desc);
+            if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%)' + (p.baseline_desc ? ' — ' + p.baseline_desc : ''));
             if (p.verdict !== 'ok') lines.push(p.verdict);
             return lines;
           } } }
