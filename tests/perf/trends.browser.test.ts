@@ -39,6 +39,7 @@ describe('/trends/mi30x in Chromium', () => {
       { load_value: 16, metric: 'ttft_ms', value: 180 + i },
       { load_value: 8, metric: 'e2e_latency_ms', value: 24000 + 10 * i },
     ] })));
+    seedNights(dbPath, nights.map((date, i) => ({ date, hw: 'mi35x' as const, machine: 'smci355-ccs-aus-m12-33', metrics: [{ load_value: 8, metric: 'ttft_ms', value: 90 + i }] })));
     const db = kyselyFor(openWriter(dbPath));
     await scanAlerts(db, { hardware: ['mi30x'], date: nights[11], days: 2 });
     const ev = await db.selectFrom('alert_events').select('id').where('kind', '=', 'perf_regression').executeTakeFirstOrThrow();
@@ -85,6 +86,27 @@ describe('/trends/mi30x in Chromium', () => {
         return C.getChart(document.getElementById('chart-passrate') as Element)?.data.datasets[0].data.length ?? 0;
       });
       expect(passRate).toBeGreaterThan(12);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('overlays MI35X on the MI30X chart of the same config (dashed lines)', async () => {
+    const page = await browser.newPage();
+    const problems = watch(page);
+    try {
+      await page.goto(`${server.url}/trends/mi30x?days=30&metric=ttft_ms&load=8&compare=1`);
+      await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
+      const sets = await page.evaluate(() => {
+        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { datasets: Array<{ label: string; borderDash: number[] }> } } | undefined } }).Chart;
+        return C.getChart(document.querySelector('#perf-charts canvas') as Element)?.data.datasets.map((d) => [d.label, d.borderDash.length > 0]) ?? [];
+      });
+      expect(sets).toEqual([
+        ['MI30X rate 8', false],
+        ['MI35X rate 8', true],
+      ]);
+      expect(await page.isChecked('#f-compare')).toBe(true);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
