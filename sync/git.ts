@@ -194,8 +194,11 @@ export class DataClone {
     fs.writeFileSync(dest, bytes);
   }
 
-  /** Puts `file` at DATA_DB_PATH on top of origin/{branch} and commits it. Returns the new commit id. */
-  async commitOnTip(file: string, message: string): Promise<string> {
+  /**
+   * Puts `file` at DATA_DB_PATH on top of origin/{branch} and commits it. Returns the new commit id,
+   * or null when the file is byte-identical to the tip's (nothing to commit).
+   */
+  async commitOnTip(file: string, message: string): Promise<string | null> {
     const { branch, workDir, pathInRepo } = this.opts;
     await this.run('checkout', () => this.git().raw(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`]));
     await this.run('reset', () => this.git().raw(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]));
@@ -203,6 +206,8 @@ export class DataClone {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(file, target);
     await this.run('add', () => this.git().raw(['add', '--sparse', '--', pathInRepo]));
+    const staged = await this.run('diff', () => this.git().raw(['diff', '--cached', '--name-only']));
+    if (!staged.trim()) return null;
     await this.run('commit', () => this.git().raw(['commit', '--quiet', '--no-verify', '-m', message]));
     return (await this.git().raw(['rev-parse', 'HEAD'])).trim();
   }

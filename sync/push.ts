@@ -48,7 +48,8 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
         const result = (status: PushResult['status'], message: string, extra: Partial<PushResult> = {}): PushResult => ({
           status, message, remote_commit: tip, merged: false, runs_replaced: 0, attempts: attempt, ...extra,
         });
-        if (digest === state.pushed_digest && tip === state.remote_commit) return result('no-changes', 'no database changes');
+        const alreadyThere = digest === state.pushed_digest || digest === state.pulled_digest;
+        if (alreadyThere && tip === state.remote_commit) return result('no-changes', 'no database changes');
 
         let file = snapshot;
         let contentDigest = digest;
@@ -73,6 +74,7 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
         }
 
         const commit = await clone.commitOnTip(file, commitMessage(hardware, opts.machine));
+        if (commit === null) return result('no-changes', 'no database changes (the remote file is byte-identical)');
         if (await clone.push()) {
           const blob = await clone.blobAt(commit);
           if (remote) await installDatabase(merged, opts.dbPath, { backup: opts.backup });

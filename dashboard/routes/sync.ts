@@ -3,7 +3,7 @@
  * `/api/database/sync` run the pull of §6.2 in-process (no shell, no git output to the client),
  * behind the admin gate. 409 when another sync or ingest holds the lock; errors are redacted.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { redactSecrets } from '../../config';
 import { LockTimeoutError } from '../../database/lock';
 import { fileFacts } from '../../sync/db-file';
@@ -15,12 +15,29 @@ import { requireAdmin } from '../security';
 
 /** A web request never waits long for the lock: a busy lock is answered with 409 at once. */
 const WEB_LOCK_WAIT_MS = 2_000;
+const BUSY = 'Another sync or ingest is running; try again shortly';
 
 export function syncRoutes(ctx: AppContext): Router {
   const router = Router();
   const gate = requireAdmin(ctx.settings.ADMIN_TOKEN);
 
-  const refresh = async (_req: Request, res: Response): Promise<void> => {
+  // The shared lock is re-entrant within a process, so two overlapping requests here (refresh and
+  // its alias have separate rate limits) must be kept apart in-process.
+  let running = false;
+  const refresh = async (_req: unknown, res: Response): Promise<void> => {
+    if (running) {
+      res.status(409).json({ success: false, error: BUSY });
+      return;
+    }
+    running = true;
+    try {
+      await runPull(res);
+    } finally {
+      running = false;
+    }
+  };
+
+  const runPull = async (res: Response): Promise<void> => {
     const opts = resolveSyncOptions(ctx.settings, ctx.data.dbPath, {
       lockWaitMs: Math.min(WEB_LOCK_WAIT_MS, ctx.settings.LOCK_WAIT_MS),
     });
@@ -35,7 +52,7 @@ export function syncRoutes(ctx: AppContext): Router {
     } catch (err) {
       ctx.data.invalidate();
       if (err instanceof LockTimeoutError) {
-        res.status(409).json({ success: false, error: 'Another sync or ingest is running; try again shortly' });
+        res.status(409).json({ success: false, error: BUSY });
         return;
       }
       const message = err instanceof SyncError ? err.message : 'Database refresh failed';

@@ -62,6 +62,11 @@ describe('sync push → pull', () => {
     expect((await push(ci.options())).status).toBe('no-changes');
     expect(git(bare, 'rev-parse', 'log')).toBe(headBefore);
 
+    // The web host pushing what it just pulled sends nothing.
+    const webAsCi = machine(root, 'webhost', remote, { HARDWARE_TYPE: 'mi35x' });
+    expect((await push(webAsCi.options())).status).toBe('no-changes');
+    expect(git(bare, 'rev-parse', 'log')).toBe(headBefore);
+
     const webInfo = await info(web.options());
     expect(webInfo.verdict).toBe('in sync');
     expect(webInfo.local.row_counts.test_runs).toBe(runs);

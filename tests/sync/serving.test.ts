@@ -109,6 +109,12 @@ describe('sync with a running dashboard', () => {
     expect(((await busy.json()) as { success: boolean }).success).toBe(false);
     fs.rmSync(lock);
 
+    // Two overlapping requests in one process (the lock is re-entrant per process): one runs, one gets 409.
+    const twin = await startServer({ dbPath: web.dbPath, settings: { ...web.settings, ADMIN_TOKEN: ADMIN } });
+    cleanups.push(() => twin.close());
+    const statuses = (await Promise.all([refresh(twin, 'refresh'), refresh(twin, 'sync')])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 409]);
+
     // Without ADMIN_TOKEN configured: 403.
     const closed = await startServer({ dbPath: web.dbPath, settings: { ...web.settings, ADMIN_TOKEN: null } });
     cleanups.push(() => closed.close());
