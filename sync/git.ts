@@ -200,7 +200,7 @@ export class DataClone {
    */
   async commitOnTip(file: string, message: string): Promise<string | null> {
     const { branch, workDir, pathInRepo } = this.opts;
-    await this.run('checkout', () => this.git().raw(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`]));
+    await this.run('checkout', () => this.git().raw(['checkout', '--quiet', '--force', '-B', branch, `refs/remotes/origin/${branch}`]));
     await this.run('reset', () => this.git().raw(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]));
     const target = path.join(workDir, ...pathInRepo.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true });

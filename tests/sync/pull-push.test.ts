@@ -110,7 +110,12 @@ describe('sync push → pull', () => {
     expect(digestOf(a.dbPath)).toBe(digestOf(copy));
     expect(readSyncState(a.dbPath).remote_commit).toBe(third.remote_commit);
 
-    // B's next push merges A's changes in without touching them.
+    // B's next push merges A's changes in without touching them, even from a dirty work clone
+    // (a push killed half-way leaves a staged file and an index.lock behind).
+    const bClone = b.settings.DATA_WORK_DIR;
+    fs.writeFileSync(path.join(bClone, 'database', 'ci_dashboard.db'), 'half-written');
+    git(bClone, 'add', '--sparse', 'database/ci_dashboard.db');
+    fs.writeFileSync(path.join(bClone, '.git', 'index.lock'), '');
     writeRuns(b.dbPath, [{ date: daysAgo(0), hw: 'mi35x', machine: 'smci355-ccs-aus-m12-33' }]);
     await push(b.options());
     const copy2 = remoteDbCopy(remote, path.join(root, 'remote-copy2.db')) as string;
