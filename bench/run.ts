@@ -36,8 +36,8 @@ function arg(argv: string[], name: string, fallback: string): string {
 }
 
 /** In-process runIngest in a fresh child (bench/child-ingest.ts), for ingest time and that process's peak RSS. */
-function childIngest(dbPath: string, baseDir: string, dates: string[]): { ingestMs: number; maxRssKb: number; nights: number; ok: number; failed: number } {
-  const payload = JSON.stringify({ dbPath, baseDir, dates, hardware: [...HARDWARE], lockDir: path.dirname(dbPath) });
+function childIngest(dbPath: string, baseDir: string, dates: string[], extensions = true): { ingestMs: number; maxRssKb: number; nights: number; ok: number; failed: number } {
+  const payload = JSON.stringify({ dbPath, baseDir, dates, hardware: [...HARDWARE], lockDir: path.dirname(dbPath), extensions });
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child-ingest.ts'), payload], { encoding: 'utf8', cwd: PROJECT_ROOT });
   if (res.status !== 0) throw new Error(`child ingest failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
@@ -68,7 +68,9 @@ function benchFixture(fixture: string, work: string): { rows: Row[]; data: unkno
   const inProc = childIngest(path.join(work, 'a-inprocess.db'), fixture, FIXTURE_DATES);
   rows.push(row('a fixture 10 nights × 2 hw', `in-process ingest (${inProc.ok}/${inProc.nights} nights ok)`, inProc.ingestMs, 'ms', TARGETS.ingestMs));
   rows.push(row('a fixture 10 nights × 2 hw', 'peak RSS, tsx child (incl. TS loader)', mb(inProc.maxRssKb), 'MB', TARGETS.maxRssMb));
-  const data: Record<string, unknown> = { inProcess: inProc };
+  const compatOnly = childIngest(path.join(work, 'a-compat.db'), fixture, FIXTURE_DATES, false);
+  rows.push(row('a fixture 10 nights × 2 hw', 'in-process ingest, compat only (--no-extensions)', compatOnly.ingestMs, 'ms', TARGETS.ingestMs));
+  const data: Record<string, unknown> = { inProcess: inProc, compatOnly };
   if (CLI_BUILT) {
     const nightsFile = path.join(work, 'a-nights.json');
     fs.writeFileSync(nightsFile, JSON.stringify({ test_runs: FIXTURE_DATES.flatMap((d) => HARDWARE.map((hw) => ({ run_date: d, hardware: hw }))) }));

@@ -17,7 +17,12 @@ function requireFile(filePath: string, what: string): string {
 
 /** A candidate is either a DB file of our schema (detected by the SQLite header) or an oracle-format JSON file. */
 async function loadCandidate(filePath: string): Promise<OracleRows> {
-  return isSqliteFile(filePath) ? exportDbFile(filePath) : readRowsFile(filePath).rows;
+  if (!isSqliteFile(filePath)) return readRowsFile(filePath).rows;
+  try {
+    return await exportDbFile(filePath);
+  } catch (err) {
+    throw new RowsFileError(`${filePath}: not a database with the compat tables (${(err as Error).message})`);
+  }
 }
 
 const fmtTally = (t: Tally) => `${t.agree}/${t.total} ${pct(t).toFixed(2).padStart(6)}%`;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPECTED_DEV, REFERENCE_REPLAY, tempDir } from '../../helpers/fixtures';
 import { buildOracleDb } from '../../helpers/oracle-db';
@@ -93,5 +94,12 @@ describe('ci-dash score', () => {
     const malformed = runCli(['score', EXPECTED_DEV, bad]);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/bad\.json: expected a JSON object/);
+    const otherDb = path.join(tmp.dir, 'other.db');
+    const conn = new BetterSqlite3(otherDb);
+    conn.exec('CREATE TABLE t (x INTEGER)');
+    conn.close();
+    const foreign = runCli(['score', EXPECTED_DEV, otherDb]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/other\.db: not a database with the compat tables \(no such table: test_runs\)/);
   }, CLI_TIMEOUT_MS);
 });
