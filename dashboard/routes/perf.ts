@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { HARDWARE, PROJECT_ROOT, type Hardware } from '../../config';
+import { HARDWARE, PROJECT_ROOT } from '../../config';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { LockTimeoutError, lockPath, withLock } from '../../database/lock';
 import type { AlertState } from '../../database/schema';
@@ -14,21 +14,15 @@ import type { AppContext } from '../context';
 import { requireAdmin } from '../security';
 import { requireReadyDb } from '../services/db-state';
 import { HttpError, dashed, parseDays, parseHardware } from '../validate';
-import { metricDirection } from '../../ingest/metric-names';
-import { buildSeries, downsample, evaluate } from '../../alerts/series';
-import { BASELINE_NIGHTS } from '../../alerts/rules';
 import { ALERT_KINDS } from '../../alerts/scan';
 import { ALERT_STATES, MAX_NOTE_CHARS, isAlertState, setAlertState } from '../../alerts/triage';
-import { alertKinds, listAlerts, perfAlertsBetween } from '../queries/alerts';
-import { PERF_METRICS, metricCatalog, metricPoints, newestRunDate, perfFilterOptions, perfPoints, perfRunHistory, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { alertKinds, listAlerts } from '../queries/alerts';
+import { PERF_METRICS, metricCatalog, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsWindow } from '../services/perf-views';
 import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../queries/catalogue';
 import { nightRuns, testHistory } from '../queries/history';
-import { listDates, runStats, shiftDate } from '../queries/runs';
+import { runStats, shiftDate } from '../queries/runs';
 
-/** Metrics drawn when the URL does not pick one: the four every source has. */
-export const HEADLINE_METRICS = ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s'] as const;
-/** Points per series on the wire (SPEC §7.3: max 90, server-side). */
-export const MAX_POINTS = 90;
 const CACHE_TTL_S = 600;
 const PERF_DEFAULT_DAYS = 30;
 const ALERT_LIST_LIMIT = 500;
@@ -90,53 +84,6 @@ function page(res: Response, view: string, locals: Record<string, unknown>): voi
   res.render(view, { dashed, ...locals });
 }
 
-/** Trends window: the newest `days` nights with a run (the same nights as the status strip). */
-async function trendsWindow(ctx: AppContext, hw: Hardware, days: number): Promise<{ from: string; to: string } | null> {
-  const dates = await listDates(ctx.data.db(), hw, days);
-  return dates.length ? { from: dates[dates.length - 1], to: dates[0] } : null;
-}
-
-export async function metricsPayload(ctx: AppContext, hw: Hardware, q: { benchmark: string | null; metric: string | null; load: number | null; days: number; points: number }) {
-  const db = ctx.data.db();
-  const window = await trendsWindow(ctx, hw, q.days);
-  const metrics = q.metric ? [q.metric] : [...HEADLINE_METRICS];
-  if (!window) return { hardware: hw, days: q.days, from: null, to: null, metrics, series: [] };
-  // Baselines of the first nights in view need the nights before the window.
-  const rows = await metricPoints(db, { hw, from: shiftDate(window.from, -2 * BASELINE_NIGHTS - 1), to: window.to, benchmark: q.benchmark, metrics, load: q.load });
-  const events = await perfAlertsBetween(db, hw, window.from, window.to);
-  const eventAt = new Map(events.map((e) => [`${e.run_date}|${e.subject}|${e.metric}|${e.load_value}`, e]));
-  const series = buildSeries(rows).map((s) => {
-    const evaluated = evaluate(s);
-    const inView = evaluated.points.filter((p) => p.date >= window.from);
-    return {
-      key: s.key,
-      benchmark: s.benchmark,
-      mode: s.mode,
-      load_kind: s.load_kind,
-      load_value: s.load_value,
-      metric: s.metric,
-      direction: metricDirection(s.metric),
-      total_points: inView.length,
-      points: downsample(inView, q.points).map((p) => {
-        const e = eventAt.get(`${p.date}|${s.benchmark} [${s.mode}]|${s.metric}|${s.load_value}`);
-        return {
-          date: p.date,
-          value: p.value,
-          baseline: p.baseline,
-          // The explanation is only sent where there is something to explain (keeps 90-night payloads small).
-          baseline_desc: p.verdict === 'ok' ? null : p.baseline_desc,
-          delta_pct: p.delta_pct,
-          verdict: p.verdict,
-          source: p.source,
-          machine_name: p.machine_name,
-          alert: e ? { id: e.id, kind: e.kind, state: e.state, note: e.note } : null,
-        };
-      }),
-    };
-  });
-  return { hardware: hw, days: q.days, from: window.from, to: window.to, metrics, series: series.filter((s) => s.points.length > 0) };
-}
-
 function parsePerfFilter(query: Request['query']): PerfFilter & { days: number } {
   const days = parseDays(query.days, PERF_DEFAULT_DAYS, 365);
   const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
@@ -150,22 +97,6 @@ function parsePerfFilter(query: Request['query']): PerfFilter & { days: number }
     input_len: integer(query.input_len, 'input_len'),
     output_len: integer(query.output_len, 'output_len'),
   };
-}
-
-async function perfPayload(ctx: AppContext, metric: PerfMetric, f: PerfFilter & { days: number }) {
-  const db = ctx.data.db();
-  const rows = await perfPoints(db, metric, f);
-  const series = new Map<string, { label: string; gpu_config: string | null; model: string | null; variant: string | null; batch_size: number | null; input_len: number | null; output_len: number | null; points: Array<{ run_id: string; run_date: string | null; commit_sha: string | null; value: number | null }> }>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.gpu_config, r.model, r.variant, r.batch_size, r.input_len, r.output_len]);
-    let s = series.get(key);
-    if (!s) {
-      s = { label: `${r.model ?? '?'} · ${r.variant ?? 'default'} · ${r.gpu_config ?? '?'} · bs ${r.batch_size ?? '?'} · ${r.input_len ?? '?'}/${r.output_len ?? '?'}`, gpu_config: r.gpu_config, model: r.model, variant: r.variant, batch_size: r.batch_size, input_len: r.input_len, output_len: r.output_len, points: [] };
-      series.set(key, s);
-    }
-    s.points.push({ run_id: r.run_id, run_date: r.run_date, commit_sha: r.commit_sha, value: r.value });
-  }
-  return { metric, days: f.days, since: f.since, series: [...series.values()], runs: await perfRunHistory(db, f.since) };
 }
 
 function csvCell(v: unknown): string {
@@ -183,6 +114,7 @@ export function perfRoutes(ctx: AppContext): Router {
 
   router.get('/trends/:hw', (req, res) => {
     const hw = parseHardware(req.params.hw);
+    requireReadyDb(ctx.data);
     const days = parseDays(req.query.days);
     page(res, 'trends', {
       title: `${hw.toUpperCase()} Trends`,
@@ -202,7 +134,7 @@ export function perfRoutes(ctx: AppContext): Router {
       const db = ctx.data.db();
       const runs = await nightRuns(db, hw, days);
       const history = await testHistory(db, hw, days);
-      const window = await trendsWindow(ctx, hw, days);
+      const window = await trendsWindow(db, hw, days);
       return {
         hardware: hw,
         days,
@@ -225,7 +157,7 @@ export function perfRoutes(ctx: AppContext): Router {
       points: integer(req.query.points, 'points') ?? MAX_POINTS,
     };
     if (q.points < 2 || q.points > MAX_POINTS) throw new HttpError(400, `Invalid points (expected 2..${MAX_POINTS})`);
-    await cachedJson(ctx, req, res, () => metricsPayload(ctx, hw, q));
+    await cachedJson(ctx, req, res, () => metricsPayload(ctx.data.db(), hw, q));
   });
 
   router.get('/perf', async (req, res) => {
@@ -245,14 +177,14 @@ export function perfRoutes(ctx: AppContext): Router {
   router.get('/api/perf', async (req, res) => {
     const metric = parsePerfMetric(req.query.metric);
     const f = parsePerfFilter(req.query);
-    await cachedJson(ctx, req, res, () => perfPayload(ctx, metric, f));
+    await cachedJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f));
   });
 
   // Exactly the rows the chart shows, one line per point.
   router.get('/api/perf.csv', async (req, res) => {
     requireReadyDb(ctx.data);
     const metric = parsePerfMetric(req.query.metric);
-    const payload = await perfPayload(ctx, metric, parsePerfFilter(req.query));
+    const payload = await perfPayload(ctx.data.db(), metric, parsePerfFilter(req.query));
     const lines = [['run_date', 'run_id', 'commit_sha', 'gpu_config', 'model', 'variant', 'batch_size', 'input_len', 'output_len', metric].join(',')];
     for (const s of payload.series) for (const p of s.points) lines.push([p.run_date, p.run_id, p.commit_sha, s.gpu_config, s.model, s.variant, s.batch_size, s.input_len, s.output_len, p.value].map(csvCell).join(','));
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="perf-${metric}.csv"`);

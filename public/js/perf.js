@@ -9,6 +9,12 @@
   var qs = window.location.search.replace(/^\?/, '');
   if (!/(^|&)metric=/.test(qs)) qs = 'metric=' + encodeURIComponent(root.dataset.metric) + (qs ? '&' + qs : '');
   document.getElementById('perf-csv').href = '/api/perf.csv?' + qs;
+  // Metric tabs keep every other filter of the URL.
+  document.querySelectorAll('#perf-tabs a[data-metric]').forEach(function (a) {
+    var params = new URLSearchParams(qs);
+    params.set('metric', a.dataset.metric);
+    a.href = '/perf?' + params.toString();
+  });
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);

@@ -127,6 +127,7 @@ describe('/trends/mi30x in Chromium', () => {
       expect(sets.every((l) => l.includes(' · default · '))).toBe(true);
       expect(await page.getAttribute('#perf-csv', 'href')).toBe('/api/perf.csv?metric=latency_ms&days=365&variant=default');
       expect(await page.locator('#perf-runs tbody tr').count()).toBe(3);
+      expect(await page.getAttribute('#perf-tabs a[data-metric="ttft_ms"]', 'href')).toBe('/perf?metric=ttft_ms&days=365&variant=default');
       expect(problems).toEqual([]);
     } finally {
       await page.close();

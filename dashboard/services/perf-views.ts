@@ -1,0 +1,78 @@
+/**
+ * Assembles the JSON of the performance views from the queries: serving-metric series with baselines,
+ * verdicts, triage and downsampling (/api/metrics), and nightly-metrics series (/api/perf and its CSV).
+ */
+import type { Hardware } from '../../config';
+import type { Db } from '../../database/connection';
+import { metricDirection } from '../../ingest/metric-names';
+import { buildSeries, downsample, evaluate } from '../../alerts/series';
+import { BASELINE_NIGHTS } from '../../alerts/rules';
+import { perfAlertsBetween } from '../queries/alerts';
+import { metricPoints, perfPoints, perfRunHistory, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { listDates, shiftDate } from '../queries/runs';
+
+/** Metrics drawn when the URL does not pick one: the four every source has. */
+export const HEADLINE_METRICS = ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s'] as const;
+/** Points per series on the wire (SPEC §7.3: max 90, server-side). */
+export const MAX_POINTS = 90;
+
+/** Trends window: the newest `days` nights with a run (the same nights as the status strip). */
+export async function trendsWindow(db: Db, hw: Hardware, days: number): Promise<{ from: string; to: string } | null> {
+  const dates = await listDates(db, hw, days);
+  return dates.length ? { from: dates[dates.length - 1], to: dates[0] } : null;
+}
+
+export async function metricsPayload(db: Db, hw: Hardware, q: { benchmark: string | null; metric: string | null; load: number | null; days: number; points: number }) {
+  const window = await trendsWindow(db, hw, q.days);
+  const metrics = q.metric ? [q.metric] : [...HEADLINE_METRICS];
+  if (!window) return { hardware: hw, days: q.days, from: null, to: null, metrics, series: [] };
+  // Baselines of the first nights in view need the nights before the window.
+  const rows = await metricPoints(db, { hw, from: shiftDate(window.from, -2 * BASELINE_NIGHTS - 1), to: window.to, benchmark: q.benchmark, metrics, load: q.load });
+  const events = await perfAlertsBetween(db, hw, window.from, window.to);
+  const eventAt = new Map(events.map((e) => [`${e.run_date}|${e.subject}|${e.metric}|${e.load_value}`, e]));
+  const series = buildSeries(rows).map((s) => {
+    const evaluated = evaluate(s);
+    const inView = evaluated.points.filter((p) => p.date >= window.from);
+    return {
+      key: s.key,
+      benchmark: s.benchmark,
+      mode: s.mode,
+      load_kind: s.load_kind,
+      load_value: s.load_value,
+      metric: s.metric,
+      direction: metricDirection(s.metric),
+      total_points: inView.length,
+      points: downsample(inView, q.points).map((p) => {
+        const e = eventAt.get(`${p.date}|${s.benchmark} [${s.mode}]|${s.metric}|${s.load_value}`);
+        return {
+          date: p.date,
+          value: p.value,
+          baseline: p.baseline,
+          // The explanation is only sent where there is something to explain (keeps 90-night payloads small).
+          baseline_desc: p.verdict === 'ok' ? null : p.baseline_desc,
+          delta_pct: p.delta_pct,
+          verdict: p.verdict,
+          source: p.source,
+          machine_name: p.machine_name,
+          alert: e ? { id: e.id, kind: e.kind, state: e.state, note: e.note } : null,
+        };
+      }),
+    };
+  });
+  return { hardware: hw, days: q.days, from: window.from, to: window.to, metrics, series: series.filter((s) => s.points.length > 0) };
+}
+
+export async function perfPayload(db: Db, metric: PerfMetric, f: PerfFilter & { days: number }) {
+  const rows = await perfPoints(db, metric, f);
+  const series = new Map<string, { label: string; gpu_config: string | null; model: string | null; variant: string | null; batch_size: number | null; input_len: number | null; output_len: number | null; points: Array<{ run_id: string; run_date: string | null; commit_sha: string | null; value: number | null }> }>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.gpu_config, r.model, r.variant, r.batch_size, r.input_len, r.output_len]);
+    let s = series.get(key);
+    if (!s) {
+      s = { label: `${r.model ?? '?'} · ${r.variant ?? 'default'} · ${r.gpu_config ?? '?'} · bs ${r.batch_size ?? '?'} · ${r.input_len ?? '?'}/${r.output_len ?? '?'}`, gpu_config: r.gpu_config, model: r.model, variant: r.variant, batch_size: r.batch_size, input_len: r.input_len, output_len: r.output_len, points: [] };
+      series.set(key, s);
+    }
+    s.points.push({ run_id: r.run_id, run_date: r.run_date, commit_sha: r.commit_sha, value: r.value });
+  }
+  return { metric, days: f.days, since: f.since, series: [...series.values()], runs: await perfRunHistory(db, f.since) };
+}
