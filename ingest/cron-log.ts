@@ -5,18 +5,45 @@
  */
 import { redactSecrets } from '../config';
 import { foldCase, matchDockerPattern, missingImagesCount } from './docker-check';
-import { PY_WS, cutCodePoints, pyStrip } from './text';
+import { PY_WS, cutCodePoints, isPyWhitespace, pyStrip } from './text';
 import type { TaskResult } from './tasks';
 
 const S = `[${PY_WS}]*`;
 const RUNTIME = new RegExp(`Total execution time:${S}(\\d+)${S}seconds${S}\\((\\d+(?:\\.\\d*)?)${S}minutes\\)`);
 
-/** Fail-error patterns, tried in order on case-folded text; the first that matches anywhere wins. */
-const FAIL_ERROR_PATTERNS: RegExp[] = [
-  new RegExp(`error:${S}([^\\n]+)`, 'd'),
-  new RegExp(`failed${S}\\(([^\\n]+?)\\)`, 'd'),
-  new RegExp(`runtimeerror:${S}([^\\n]+)`, 'd'),
-  new RegExp(`bash:${S}([^\\n]+)`, 'd'),
+/** `label\s*([^\n]+)` on folded text → capture span (these regexes cannot backtrack badly). */
+function restOfLineAfter(label: string): (folded: string) => [number, number] | null {
+  const re = new RegExp(`${label}${S}([^\\n]+)`, 'd');
+  return (folded) => re.exec(folded)?.indices?.[1] ?? null;
+}
+
+/**
+ * `FAILED\s*\((.+?)\)` in linear time: the lazy regex rescans a line from every `FAILED (` on it
+ * (quadratic on a long line without `)`); a line already known to have no `)` is skipped.
+ */
+function failedParenthesis(folded: string): [number, number] | null {
+  // End of a line already searched in vain: a `(` before it cannot be closed either.
+  let deadUntil = -1;
+  for (let i = folded.indexOf('failed'); i >= 0; i = folded.indexOf('failed', i + 1)) {
+    let j = i + 'failed'.length;
+    while (j < folded.length && isPyWhitespace(folded[j])) j++;
+    if (folded[j] !== '(' || j < deadUntil) continue;
+    const newline = folded.indexOf('\n', j + 1);
+    const lineEnd = newline < 0 ? folded.length : newline;
+    // The capture holds at least one character, so the closing `)` is searched from j + 2.
+    const close = j + 2 <= lineEnd ? folded.slice(j + 2, lineEnd).indexOf(')') : -1;
+    if (close >= 0) return [j + 1, j + 2 + close];
+    deadUntil = lineEnd;
+  }
+  return null;
+}
+
+/** Fail-error patterns (case-insensitive), tried in order; the first that matches anywhere wins. */
+const FAIL_ERROR_PATTERNS: Array<(folded: string) => [number, number] | null> = [
+  restOfLineAfter('error:'),
+  failedParenthesis,
+  restOfLineAfter('runtimeerror:'),
+  restOfLineAfter('bash:'),
 ];
 const DOCKER_ERROR_LINE = new RegExp(`ERROR:${S}([^\\n]+)`);
 
@@ -61,14 +88,10 @@ function dockerErrorText(text: string, fallback: string): string {
 }
 
 /** The first fail-error pattern's capture (case-insensitive), trimmed and cut at 100; null if none. */
-function failErrorText(text: string): string | null {
-  const folded = foldCase(text);
+function failErrorText(text: string, folded: string): string | null {
   for (const pattern of FAIL_ERROR_PATTERNS) {
-    const m = pattern.exec(folded);
-    if (m && m.indices && m.indices[1]) {
-      const [start, end] = m.indices[1];
-      return cutCodePoints(pyStrip(text.slice(start, end)), 100);
-    }
+    const span = pattern(folded);
+    if (span) return cutCodePoints(pyStrip(text.slice(span[0], span[1])), 100);
   }
   return null;
 }
@@ -88,7 +111,8 @@ export function classifyFailingLine(text: string): string | null {
 }
 
 function clean(line: string): string {
-  return cutCodePoints(redactSecrets(pyStrip(line)), 300);
+  // Cut before redacting: a 2 MB line must not go through every redaction regex.
+  return cutCodePoints(redactSecrets(pyStrip(line).slice(0, 2000)), 300);
 }
 
 function skipReason(text: string): string | null {
@@ -103,7 +127,8 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   if (text.includes('bash:') && text.includes('No such file or directory')) {
     return base({ status: 'fail', error: 'Script not found', ruleId: 'C1', skippedReason, failingLine: classifyFailingLine(text) });
   }
-  const docker = matchDockerPattern(text);
+  const folded = foldCase(text);
+  const docker = matchDockerPattern(text, folded);
   if (docker) {
     // Pattern 3 also matches runs that completed (compat quirk, SPEC §11 #7): say so in the note.
     const note =
@@ -136,7 +161,7 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   const runtime = RUNTIME.exec(text);
   if (runtime) result.runtimeMinutes = Math.trunc(Number(runtime[2]));
   if (result.status === 'fail') {
-    result.error = failErrorText(text) ?? result.error;
+    result.error = failErrorText(text, folded) ?? result.error;
     result.failingLine = classifyFailingLine(text);
     if (decided.ruleId === 'C6') result.note = 'compat quirk: any "FAIL" substring in a [test] log fails the job';
   }

@@ -68,8 +68,7 @@ const DOCKER_PATTERNS: Array<{ message: string; test: (folded: string) => boolea
 ];
 
 /** The first docker-unavailable pattern (C2) that matches anywhere, case-insensitively; linear time. */
-export function matchDockerPattern(text: string): DockerPattern | null {
-  const folded = foldCase(text);
+export function matchDockerPattern(text: string, folded: string = foldCase(text)): DockerPattern | null {
   for (let i = 0; i < DOCKER_PATTERNS.length; i++) {
     if (DOCKER_PATTERNS[i].test(folded)) return { index: i + 1, message: DOCKER_PATTERNS[i].message };
   }
@@ -77,11 +76,33 @@ export function matchDockerPattern(text: string): DockerPattern | null {
 }
 
 const IMAGE_CHARS = '[\\p{L}\\p{N}_.\\-:/]';
+const IMAGE_TOKEN = new RegExp(`${IMAGE_CHARS}*`, 'uy');
+
+/**
+ * `Image:\s*([\w.\-:/]*{hw}[\w.\-:/]*)` (i) in linear time: the regex's capture is always the whole
+ * image token after the label, so take each token once and test it for the hardware name. A regex
+ * would rescan the rest of a long token from every later `Image:` inside it.
+ */
+function ownHardwareImage(text: string, hw: string): string | null {
+  const folded = foldCase(text);
+  const needle = hw.toLowerCase();
+  let from = 0;
+  for (let i = folded.indexOf('image:', from); i >= 0; i = folded.indexOf('image:', from)) {
+    let j = i + 'image:'.length;
+    while (j < folded.length && isPyWhitespace(folded[j])) j++;
+    IMAGE_TOKEN.lastIndex = j;
+    const token = IMAGE_TOKEN.exec(folded)?.[0] ?? '';
+    if (token.includes(needle)) return text.slice(j, j + token.length);
+    // Any later `Image:` inside this token yields a suffix of it: no hardware name there either.
+    from = Math.max(i + 1, j + token.length);
+  }
+  return null;
+}
 
 /** Run-level docker image (§4.11): own hardware's `Image:`, else `Docker image:`, else any `Image:`. */
 export function dockerImageOf(text: string, hw: string): { image: string | null; own: string | null } {
-  const own = new RegExp(`Image:${S}(${IMAGE_CHARS}*${hw}${IMAGE_CHARS}*)`, 'iu').exec(text);
-  if (own) return { image: own[1], own: own[1] };
+  const own = ownHardwareImage(text, hw);
+  if (own) return { image: own, own };
   const docker = new RegExp(`Docker image:${S}(${IMAGE_CHARS}+)`, 'iu').exec(text);
   if (docker) return { image: docker[1], own: null };
   const any = new RegExp(`Image:${S}(${IMAGE_CHARS}+)`, 'iu').exec(text);

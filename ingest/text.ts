@@ -29,8 +29,11 @@ export function pyFloat(raw: string): number {
 
 /** Keeps the first `max` code points and appends `...` when the text was longer (SPEC §4.6 cuts). */
 export function cutCodePoints(text: string, max: number): string {
-  const points = Array.from(text);
-  return points.length > max ? `${points.slice(0, max).join('')}...` : text;
+  // Fewer code units than `max` means fewer code points too; otherwise walk only the kept prefix.
+  if (text.length <= max) return text;
+  let end = 0;
+  for (let kept = 0; end < text.length && kept < max; kept++) end += (text.codePointAt(end) as number) > 0xffff ? 2 : 1;
+  return end < text.length ? `${text.slice(0, end)}...` : text;
 }
 
 /** First `count` code points. */

@@ -130,3 +130,21 @@ describe('cron log rules (SPEC §4.6)', () => {
     });
   });
 });
+
+describe('fail-error extraction edge cases', () => {
+  it('FAILED ( … ) needs one character before the first ) on the same line; whitespace may cross lines', () => {
+    const parse = (text: string) => parseCronLog(text, 'x.log');
+    expect(parse('test FAILED ())').error).toBe(')');
+    expect(parse('test FAILED\n\n  (2 of 3)').error).toBe('2 of 3');
+    expect(parse('test FAILED (open\nnext) FAILED (x)').error).toBe('x');
+    expect(parse('test FAILED (a FAILED\n\n(c)').error).toBe('c');
+    expect(parse('test FAILED (a FAILED (b\n\n(c)').error).toBeNull();
+    expect(parse('test FAILED (').error).toBeNull();
+  });
+  it('stays linear on a long line of unclosed FAILED (', () => {
+    const text = `[test] test FAILED\n${'FAILED (x '.repeat(200_000)}`;
+    const r = parseCronLog(text, 'test_nightly.log');
+    expect(r.status).toBe('fail');
+    expect(r.error).toBeNull();
+  });
+});
