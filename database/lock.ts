@@ -39,19 +39,45 @@ function readLock(file: string): LockInfo | null {
   }
 }
 
-function tryAcquire(file: string, purpose: string): boolean {
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), purpose };
+/**
+ * Creates the lock file with its full content in one step: written to a private temp file, then
+ * hard-linked into place (link fails if the lock exists). A plain exclusive create would expose an
+ * empty file for a moment, which another process could mistake for a stale lock.
+ */
+function createLock(file: string, info: LockInfo): boolean {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(info));
   try {
-    fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
+    fs.linkSync(tmp, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    // Filesystems without hard links: exclusive create (small window of an empty file).
+    try {
+      fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
+}
+
+function tryAcquire(file: string, purpose: string): boolean {
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), purpose };
+  if (createLock(file, info)) return true;
   const holder = readLock(file);
-  // An unreadable lock file (half-written by a crash) or a dead PID on this host is stale.
+  // An unreadable lock file (left by a crash) or a dead PID on this host is stale.
   if (!holder || (holder.host === os.hostname() && !pidAlive(holder.pid))) {
+    // Re-read just before removing, so a lock freshly taken by another waiter is not removed.
+    const again = readLock(file);
+    if (again && holder && again.pid !== holder.pid) return false;
     fs.rmSync(file, { force: true });
-    return tryAcquire(file, purpose);
+    return createLock(file, info);
   }
   return false;
 }

@@ -110,7 +110,8 @@ export function perfRoutes(ctx: AppContext): Router {
   const router = Router();
   // chartjs-plugin-zoom (and hammerjs, which it needs for pan gestures) from our own server.
   router.use('/static/vendor/chartjs-plugin-zoom', express.static(path.join(PROJECT_ROOT, 'node_modules', 'chartjs-plugin-zoom', 'dist'), { maxAge: '1d' }));
-  router.use('/static/vendor/hammerjs', express.static(path.join(PROJECT_ROOT, 'node_modules', 'hammerjs'), { maxAge: '1d', index: false }));
+  const hammer = path.join(PROJECT_ROOT, 'node_modules', 'hammerjs', 'hammer.min.js');
+  router.get('/static/vendor/hammerjs/hammer.min.js', (_req, res) => res.sendFile(hammer, { maxAge: '1d' }));
 
   router.get('/trends/:hw', (req, res) => {
     const hw = parseHardware(req.params.hw);

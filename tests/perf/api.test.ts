@@ -156,6 +156,8 @@ describe('trends, perf and alerts endpoints', () => {
     const zoom = await get('/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js');
     expect(zoom.status).toBe(200);
     expect(await zoom.text()).toContain('chartjs-plugin-zoom');
+    expect((await get('/static/vendor/hammerjs/hammer.min.js')).status).toBe(200);
+    expect((await get('/static/vendor/hammerjs/package.json')).status).toBe(404);
     expect(fs.existsSync(dbPath)).toBe(true);
   });
 });
