@@ -149,11 +149,16 @@ export async function installDatabase(incoming: string, dbPath: string, options:
   if (fs.existsSync(dbPath)) {
     if (options.backup) {
       backupPath = `${dbPath}.backup.${stamp()}`;
-      const live = openReader(dbPath);
       try {
-        await live.backup(backupPath, { progress: () => 1_000_000 });
-      } finally {
-        live.close();
+        const live = openReader(dbPath);
+        try {
+          await live.backup(backupPath, { progress: () => 1_000_000 });
+        } finally {
+          live.close();
+        }
+      } catch {
+        // A live file SQLite cannot read (being replaced with --force) is kept byte for byte.
+        fs.copyFileSync(dbPath, backupPath);
       }
     }
     try {

@@ -5,7 +5,7 @@
 import { withLock } from '../database/lock';
 import { discardTemp, fileFacts, installDatabase, prepareIncoming, removeStaleTemps, tempPathFor } from './db-file';
 import { DataClone, SyncError } from './git';
-import { localFacts } from './local';
+import { localFacts, type LocalFacts } from './local';
 import type { SyncOptions } from './options';
 import { hasUnpushedChanges, readSyncState, writeSyncState } from './sidecar';
 
@@ -15,6 +15,18 @@ export interface PullResult {
   remote_commit: string | null;
   backup: string | null;
   database: { size_kb: number; last_modified: string } | null;
+}
+
+/** Facts of the live DB; a DB that cannot be read is only replaced with --force. */
+function readableLocalFacts(opts: SyncOptions): LocalFacts | null {
+  try {
+    return localFacts(opts.dbPath);
+  } catch (err) {
+    if (!opts.force) {
+      throw new SyncError(`local database cannot be read (${(err as Error).message}); pull with --force to replace it (--backup keeps a copy)`);
+    }
+    return null;
+  }
 }
 
 export async function pull(opts: SyncOptions): Promise<PullResult> {
@@ -34,7 +46,7 @@ export async function pull(opts: SyncOptions): Promise<PullResult> {
     if (!remote) return done('no-remote', `no remote database at ${opts.pathInRepo} on ${opts.branch}; run \`ci-dash sync push\``);
 
     const state = readSyncState(opts.dbPath);
-    const local = localFacts(opts.dbPath);
+    const local = readableLocalFacts(opts);
     const localChanges = !!local && local.runs > 0 && hasUnpushedChanges(state, local.digest);
     if (local && remote.blob === state.remote_blob) {
       return done('up-to-date', `already up to date (${remote.commit.slice(0, 12)})${localChanges ? '; local changes not pushed yet: run `ci-dash sync push`' : ''}`);

@@ -77,6 +77,23 @@ describe('sync robustness', () => {
     expect(fs.readdirSync(web.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('an unreadable local DB is replaced only with --force, and --backup keeps its bytes', async () => {
+    const { root, remote } = workspace();
+    const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
+    const web = machine(root, 'web', remote);
+    writeRuns(ci.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'ci' }]);
+    await push(ci.options());
+    const garbage = Buffer.from('not a database, just bytes\n'.repeat(200));
+    fs.writeFileSync(web.dbPath, garbage);
+
+    await expect(pull(web.options())).rejects.toThrow(/local database cannot be read .*--force/);
+    expect(fs.readFileSync(web.dbPath)).toEqual(garbage);
+    const forced = await pull(web.options({ force: true, backup: true }));
+    expect(forced.status).toBe('updated');
+    expect(fs.readFileSync(forced.backup as string)).toEqual(garbage);
+    expect(digestOf(web.dbPath)).toBe(digestOf(ci.dbPath));
+  });
+
   it('a push taken while another process keeps writing rows publishes a consistent snapshot', async () => {
     const { root, remote } = workspace();
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
