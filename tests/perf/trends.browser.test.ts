@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { buildOracleDb } from '../helpers/oracle-db';
@@ -13,13 +13,32 @@ import { nightsFrom, seedNights } from './seed';
 
 const ADMIN_TOKEN = 'browser-admin-token-42';
 
-function watch(page: import('playwright-core').Page): string[] {
+function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
+}
+
+interface DrawnDataset {
+  label: string;
+  points: number;
+  pointStyle: unknown;
+  dashed: boolean;
+}
+
+/** Datasets Chart.js really drew on every canvas matching `selector`, in DOM order. */
+async function drawn(page: Page, selector: string): Promise<Array<DrawnDataset[] | null>> {
+  return page.evaluate((sel) => {
+    type Drawn = { data: { datasets: Array<{ label: string; data: unknown[]; pointStyle: unknown; borderDash?: number[] }> } };
+    const C = (window as unknown as { Chart: { getChart(el: Element): Drawn | undefined } }).Chart;
+    return Array.from(document.querySelectorAll(sel)).map((el) => {
+      const c = C.getChart(el);
+      return c ? c.data.datasets.map((d) => ({ label: d.label, points: d.data.filter((v) => v !== null).length, pointStyle: d.pointStyle, dashed: (d.borderDash ?? []).length > 0 })) : null;
+    });
+  }, selector);
 }
 
 describe('/trends/mi30x in Chromium', () => {
@@ -62,17 +81,11 @@ describe('/trends/mi30x in Chromium', () => {
     try {
       await page.goto(`${server.url}/trends/mi30x?days=30&benchmark=${encodeURIComponent('Grok Online Benchmark')}`);
       await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
-      const charts = await page.evaluate(() => {
-        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { labels: string[]; datasets: Array<{ label: string; data: unknown[]; pointStyle: unknown }> } } | undefined } }).Chart;
-        return Array.from(document.querySelectorAll('#perf-charts canvas')).map((el) => {
-          const c = C.getChart(el);
-          return c ? { labels: c.data.labels.length, sets: c.data.datasets.map((d) => ({ label: d.label, n: d.data.filter((v) => v !== null).length, styles: d.pointStyle })) } : null;
-        });
-      });
+      const charts = await drawn(page, '#perf-charts canvas');
       expect(charts).toHaveLength(2); // e2e latency and TTFT of Grok Online Benchmark [online]
-      const ttft = charts.find((c) => c && c.sets.length === 2);
-      expect(ttft?.sets.map((s) => s.label)).toEqual(['rate 8', 'rate 16']);
-      expect((ttft?.sets[0].styles as string[]).slice(-2)).toEqual(['triangle', 'triangle']);
+      const ttft = charts.find((c) => c && c.length === 2);
+      expect(ttft?.map((d) => d.label)).toEqual(['rate 8', 'rate 16']);
+      expect((ttft?.[0].pointStyle as string[]).slice(-2)).toEqual(['triangle', 'triangle']);
       const notes = await page.locator('#perf-charts .note-list li').allTextContents();
       expect(notes).toContain('2025-12-31 mi30x load 8: regression +50% vs 100 [acknowledged] — aiter bump <script>x</script>');
       expect(notes).toContain('2025-12-30 mi30x load 8: suspect +50% vs 100 [new]');
@@ -81,11 +94,8 @@ describe('/trends/mi30x in Chromium', () => {
       expect(await page.getAttribute('#status-strip tr:first-child a', 'href')).toMatch(/^\/hardware\/mi30x\?date=\d{4}-\d{2}-\d{2}$/);
       expect(await page.locator('#run-history tbody tr').count()).toBeGreaterThan(12);
       expect(await page.inputValue('#f-benchmark')).toBe('Grok Online Benchmark');
-      const passRate = await page.evaluate(() => {
-        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { datasets: Array<{ data: unknown[] }> } } | undefined } }).Chart;
-        return C.getChart(document.getElementById('chart-passrate') as Element)?.data.datasets[0].data.length ?? 0;
-      });
-      expect(passRate).toBeGreaterThan(12);
+      const [passRate] = await drawn(page, '#chart-passrate');
+      expect(passRate?.[0].points).toBeGreaterThan(12);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -98,10 +108,8 @@ describe('/trends/mi30x in Chromium', () => {
     try {
       await page.goto(`${server.url}/trends/mi30x?days=30&metric=ttft_ms&load=8&compare=1`);
       await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
-      const sets = await page.evaluate(() => {
-        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { datasets: Array<{ label: string; borderDash: number[] }> } } | undefined } }).Chart;
-        return C.getChart(document.querySelector('#perf-charts canvas') as Element)?.data.datasets.map((d) => [d.label, d.borderDash.length > 0]) ?? [];
-      });
+      const [chart] = await drawn(page, '#perf-charts canvas');
+      const sets = chart?.map((d) => [d.label, d.dashed]);
       expect(sets).toEqual([
         ['MI30X rate 8', false],
         ['MI35X rate 8', true],
@@ -119,10 +127,7 @@ describe('/trends/mi30x in Chromium', () => {
     try {
       await page.goto(`${server.url}/perf?metric=latency_ms&days=365&variant=default`);
       await page.waitForFunction(() => (document.getElementById('perf-status')?.textContent ?? '').includes('series'));
-      const sets = await page.evaluate(() => {
-        const C = (window as unknown as { Chart: { getChart(el: Element): { data: { datasets: Array<{ label: string }> } } | undefined } }).Chart;
-        return C.getChart(document.getElementById('perf-chart') as Element)?.data.datasets.map((d) => d.label) ?? [];
-      });
+      const sets = ((await drawn(page, '#perf-chart'))[0] ?? []).map((d) => d.label);
       expect(sets.length).toBe(4); // V3.1 at three shapes (one of them on two runs) and Qwen3
       expect(sets.every((l) => l.includes(' · default · '))).toBe(true);
       expect(await page.getAttribute('#perf-csv', 'href')).toBe('/api/perf.csv?metric=latency_ms&days=365&variant=default');
