@@ -244,6 +244,9 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       }
     }
     let note = result.note;
+    if (file && result.dockerPattern === 3 && note) {
+      files.issue('info', 'docker_pattern3_completed_run', file, `${spec.name}: docker pattern 3 matched ${tree.rel(file)}, which also says "All benchmarks completed" (compat status: not run)`);
+    }
     if (dockerFlagApplies && !result.exists && dockerFlag) {
       result = { ...result, status: 'not run', error: dockerFlag, ruleId: `${result.ruleId}+D` };
       note = withNote(note, 'docker check reported missing images');

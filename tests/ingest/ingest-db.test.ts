@@ -122,6 +122,8 @@ describe('damaged inputs and failing nights', () => {
       ]),
     );
     expect(summary.outcomes[0].issues.map((i) => i.code)).toContain('binary_file');
+    // Compat quirk notices (info) are stored too: pattern 3 on a completed DeepSeek run, gen-2 check with missing images.
+    expect(issues.map((i) => i.code)).toEqual(expect.arrayContaining(['docker_pattern3_completed_run', 'docker_gen2_flag_off']));
     const tasks = query<{ benchmark_name: string; status: string }>(dbPath, 'SELECT benchmark_name, status FROM benchmark_results');
     expect(tasks).toHaveLength(9);
     // Undecodable bytes are dropped, the rest of the text still decides (C10 for the Grok job).
