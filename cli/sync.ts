@@ -86,7 +86,7 @@ export function formatInfo(i: SyncInfo): string[] {
   lines.push(
     i.remote
       ? `Remote: ${i.remote.branch}:${i.remote.path} at ${i.remote.commit.slice(0, 12)} (${i.remote.date}), blob ${i.remote.blob.slice(0, 12)}, ${i.remote.size_kb.toFixed(1)} KB`
-      : 'Remote: (no remote database)',
+      : `Remote: ${i.repo_configured ? '(no database on the branch yet; run `ci-dash sync push`)' : '(DATA_REPO not set)'}`,
   );
   lines.push(`Verdict: ${i.verdict}`);
   return lines;

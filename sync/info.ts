@@ -21,6 +21,8 @@ export interface SyncInfo {
     digest: string | null;
   };
   remote: { branch: string; path: string; commit: string; date: string; blob: string; size_kb: number } | null;
+  /** False when DATA_REPO is not set (then there is nothing to compare with). */
+  repo_configured: boolean;
   sync_state: SyncState;
   verdict: Verdict;
 }
@@ -38,13 +40,13 @@ export async function info(opts: SyncOptions): Promise<SyncInfo> {
     row_counts: facts ? await compatRowCounts(opts.dbPath) : {},
     digest: facts?.digest ?? null,
   };
-  if (!opts.repo) return { local, remote: null, sync_state: state, verdict: 'no remote' };
+  if (!opts.repo) return { local, remote: null, repo_configured: false, sync_state: state, verdict: 'no remote' };
 
   return withLock(opts.lockFile, 'sync info', opts.lockWaitMs, async () => {
     const clone = new DataClone(opts);
     await clone.update();
     const blob = await clone.remoteBlob();
-    if (!blob) return { local, remote: null, sync_state: state, verdict: 'no remote' as Verdict };
+    if (!blob) return { local, remote: null, repo_configured: true, sync_state: state, verdict: 'no remote' as Verdict };
     const remote = {
       branch: opts.branch,
       path: opts.pathInRepo,
@@ -53,7 +55,7 @@ export async function info(opts: SyncOptions): Promise<SyncInfo> {
       blob: blob.blob,
       size_kb: Math.round((blob.size / 1024) * 10) / 10,
     };
-    return { local, remote, sync_state: state, verdict: await verdictFor(clone, blob, state, facts, opts) };
+    return { local, remote, repo_configured: true, sync_state: state, verdict: await verdictFor(clone, blob, state, facts, opts) };
   });
 }
 
