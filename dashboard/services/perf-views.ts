@@ -76,3 +76,31 @@ export async function perfPayload(db: Db, metric: PerfMetric, f: PerfFilter & { 
   }
   return { metric, days: f.days, since: f.since, series: [...series.values()], runs: await perfRunHistory(db, f.since) };
 }
+
+export interface NightPerfRow {
+  benchmark: string;
+  mode: string;
+  load_kind: 'concurrency' | 'request_rate';
+  load_value: number;
+  metric: string;
+  value: number;
+  baseline: number | null;
+  delta_pct: number | null;
+  verdict: string;
+  direction: 'lower' | 'higher' | null;
+}
+
+/**
+ * The headline numbers of one night with their Δ vs the 7-night baseline (hardware page perf
+ * mini-table, compare page): one row per (benchmark, mode, load, metric), ordered for display.
+ */
+export async function nightPerfTable(db: Db, hw: Hardware, date: string): Promise<NightPerfRow[]> {
+  const rows = await metricPoints(db, { hw, from: shiftDate(date, -BASELINE_NIGHTS - 1), to: date, metrics: [...HEADLINE_METRICS] });
+  const out: NightPerfRow[] = [];
+  for (const s of buildSeries(rows)) {
+    const p = evaluate(s).points.find((x) => x.date === date);
+    if (!p) continue;
+    out.push({ benchmark: s.benchmark, mode: s.mode, load_kind: s.load_kind, load_value: s.load_value, metric: s.metric, value: p.value, baseline: p.baseline, delta_pct: p.delta_pct, verdict: p.verdict, direction: metricDirection(s.metric) });
+  }
+  return out;
+}

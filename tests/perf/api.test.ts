@@ -8,6 +8,7 @@ import { kyselyFor, openWriter } from '../../database/connection';
 import { scanAlerts } from '../../alerts/scan';
 import { importPerfJson } from '../../ingest/perf-json-import';
 import { nightsFrom, seedNights } from './seed';
+import { nightPerfTable } from '../../dashboard/services/perf-views';
 
 const TOKEN = 'test-admin-token-0123456789';
 let server: RunningServer;
@@ -94,9 +95,23 @@ describe('/api/metrics/:hw', () => {
     const w = openWriter(dbPath);
     w.prepare(`UPDATE benchmark_metrics SET value = 999 WHERE metric = 'ttft_ms' AND load_value = 16`).run();
     w.close();
+    // The data source looks for DB changes at most every 50 ms.
+    await new Promise((resolve) => setTimeout(resolve, 120));
     const after = (await json('/api/metrics/mi30x?metric=ttft_ms')).body;
     expect(JSON.stringify(after)).not.toEqual(JSON.stringify(before));
     expect(after.series.find((x: { load_value: number }) => x.load_value === 16).points.at(-1).value).toBe(999);
+  });
+});
+
+describe('nightPerfTable (hardware page mini-table)', () => {
+  it('gives tonight\'s headline numbers with their Δ vs baseline', async () => {
+    const rows = await nightPerfTable(server.ctx.data.db(), 'mi30x', NIGHTS[39]);
+    expect(rows.map((r) => [r.metric, r.load_value, r.value, r.verdict])).toEqual([
+      ['ttft_ms', 8, 140, 'perf_regression'],
+      ['ttft_ms', 16, 999, 'ok'], // every night was set to 999 by the cache test above
+    ]);
+    expect(rows[0]).toMatchObject({ benchmark: 'Grok Online Benchmark', mode: 'online', direction: 'lower', baseline: 101 });
+    expect(await nightPerfTable(server.ctx.data.db(), 'mi35x', NIGHTS[39])).toEqual([]);
   });
 });
 
