@@ -74,7 +74,10 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
         }
 
         const commit = await clone.commitOnTip(file, commitMessage(hardware, opts.machine));
-        if (commit === null) return result('no-changes', 'no database changes (the remote file is byte-identical)');
+        if (commit === null) {
+          writeSyncState(opts.dbPath, { ...state, remote_commit: tip, pushed_digest: contentDigest });
+          return result('no-changes', 'no database changes (the remote file is byte-identical)');
+        }
         if (await clone.push()) {
           const blob = await clone.blobAt(commit);
           if (remote) await installDatabase(merged, opts.dbPath, { backup: opts.backup });
