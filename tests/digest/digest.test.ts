@@ -10,7 +10,7 @@ import { UsageError, type CliContext } from '../../cli/context';
 import { renderTeamsCard } from '../../digest/render';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
-import { startWebhookServer, type WebhookServer } from './webhook-server';
+import { startWebhookServer } from './webhook-server';
 
 const NOW = new Date('2025-11-30T23:40:00Z'); // 03:40 PM PST on the report night
 

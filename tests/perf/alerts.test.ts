@@ -8,7 +8,7 @@ import { newestRegressions } from '../../dashboard/queries/alerts';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
 import { main } from '../../cli/main';
-import { nightsFrom, seedNights, type SeedNight } from './seed';
+import { nightsFrom, seedNights } from './seed';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -25,7 +25,7 @@ function writer(dbPath: string): Db {
   cleanups.push(() => db.destroy());
   return db;
 }
-const night = (date: string, value: number, extra: Partial<SeedNight> = {}) => ({ date, value, trusted: true, ...extra });
+const night = (date: string, value: number, extra: { trusted?: boolean } = {}) => ({ date, value, trusted: true, ...extra });
 
 describe('perf verdicts (pure)', () => {
   it('regression needs two bad nights in a row, one bad night is suspect', () => {
