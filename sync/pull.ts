@@ -3,6 +3,7 @@
  * losing local changes that were never pushed (unless --force).
  */
 import { withLock } from '../database/lock';
+import { carryOverTriage } from './annotations';
 import { discardTemp, fileFacts, installDatabase, prepareIncoming, removeStaleTemps, tempPathFor } from './db-file';
 import { DataClone, SyncError } from './git';
 import { localFacts, type LocalFacts } from './local';
@@ -65,6 +66,7 @@ export async function pull(opts: SyncOptions): Promise<PullResult> {
       if (localChanges && !opts.force) {
         throw new SyncError('local database has changes that were never pushed; run `ci-dash sync push` (it merges them with the remote) or pull with --force to discard them');
       }
+      if (local) carryOverTriage(incoming, opts.dbPath);
       const backup = await installDatabase(incoming, opts.dbPath, { backup: opts.backup });
       writeSyncState(opts.dbPath, record);
       return done('updated', `Database updated to ${remote.commit.slice(0, 12)}${backup ? ` (backup: ${backup})` : ''}`, backup);

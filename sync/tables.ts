@@ -8,6 +8,12 @@ import type { Sqlite } from '../database/connection';
 /** Local bookkeeping, not data: never digested, never merged. */
 export const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'sqlite_sequence', 'ingest_runs', 'ingest_issues', 'digest_log']);
 
+/**
+ * Tables the dashboard host annotates (alert triage): left out of the logical digest, and carried
+ * over by pull (sync/annotations.ts) instead of being overwritten.
+ */
+export const HOST_ANNOTATED_TABLES = new Set(['alert_events']);
+
 /** Columns that differ between two copies of the same facts (surrogate ids, timestamps, provenance links). */
 export const VOLATILE_COLUMNS = new Set(['id', 'created_at', 'updated_at', 'imported_at', 'applied_at', 'ingest_run_id']);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
-import { openReader } from '../../database/connection';
+import { openReader, openWriter } from '../../database/connection';
 import { logicalDigest } from '../../sync/digest';
 import { info } from '../../sync/info';
 import { pull } from '../../sync/pull';
@@ -168,6 +168,39 @@ describe('sync push → pull', () => {
     await expect(push(b.options())).rejects.toThrow(/runs of machine\(s\) dell300x-pla-t12-38 are not on the remote.*MACHINE_NAME/);
     expect(git(bare, 'rev-parse', 'log')).toBe(head);
     expect(runsIn(b.dbPath).map((r) => r.machine_name)).toEqual(['dell300x-pla-t12-38']);
+  });
+
+  it('alert triage done on the dashboard host survives pulls and does not block them', async () => {
+    const { root, remote } = workspace();
+    const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
+    const web = machine(root, 'web', remote);
+    const addAlert = (dbPath: string, subject: string) => {
+      const db = openWriter(dbPath);
+      db.prepare(`INSERT INTO alert_events (kind, run_date, hardware, machine_name, subject, metric, load_value, current_value) VALUES ('perf_regression', ?, 'mi30x', 'ci', ?, 'ttft_ms', 16, 130)`).run(daysAgo(1), subject);
+      db.close();
+    };
+    writeRuns(ci.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'ci' }]);
+    addAlert(ci.dbPath, 'Grok Online Benchmark');
+    await push(ci.options());
+    await pull(web.options());
+
+    // Triage on the web host (what POST /api/alerts/:id/state writes).
+    const w = openWriter(web.dbPath);
+    w.prepare(`UPDATE alert_events SET state = 'expected', note = 'new kernel', updated_at = '2030-01-01 00:00:00'`).run();
+    w.close();
+
+    writeRuns(ci.dbPath, [{ date: daysAgo(0), hw: 'mi30x', machine: 'ci' }]);
+    addAlert(ci.dbPath, 'DeepSeek Online Benchmark');
+    await push(ci.options());
+    expect((await pull(web.options())).status).toBe('updated');
+    const db = openReader(web.dbPath);
+    const alerts = db.prepare('SELECT subject, state, note FROM alert_events ORDER BY subject').all();
+    db.close();
+    expect(alerts).toEqual([
+      { subject: 'DeepSeek Online Benchmark', state: 'new', note: null },
+      { subject: 'Grok Online Benchmark', state: 'expected', note: 'new kernel' },
+    ]);
+    expect(runsIn(web.dbPath)).toHaveLength(2);
   });
 
   it('refuses to pull over unpushed local changes unless --force, and never loses them silently', async () => {
