@@ -5,12 +5,12 @@
  * ids or vacuum state differ, so a no-op ingest never causes a push.
  *
  * Covers the compat tables and the extension data tables (metrics, plots, upstream, alerts, perf,
- * srt): a change only there must still be pushed. Provenance (ingest_runs/issues) and alert events
- * (triaged on the dashboard host, see sync/annotations.ts) are left out.
+ * srt): a change only there must still be pushed. Provenance (ingest_runs/issues), the digest send
+ * log and alert events (triaged on the dashboard host, see sync/annotations.ts) are left out.
  */
 import crypto from 'node:crypto';
 import type { Sqlite } from '../database/connection';
-import { dataTablesInCopyOrder, HOST_ANNOTATED_TABLES, quoteIdent, VOLATILE_COLUMNS, type TableShape } from './tables';
+import { dataTablesInCopyOrder, HOST_ANNOTATED_TABLES, LOG_TABLES, quoteIdent, VOLATILE_COLUMNS, type TableShape } from './tables';
 
 const RUN_KEY = ['run_date', 'hardware', 'machine_name'];
 
@@ -34,7 +34,7 @@ function digestQuery(t: TableShape): string {
 export function logicalDigest(db: Sqlite): string {
   const hash = crypto.createHash('sha256');
   const tables = dataTablesInCopyOrder(db)
-    .filter((t) => !HOST_ANNOTATED_TABLES.has(t.name))
+    .filter((t) => !HOST_ANNOTATED_TABLES.has(t.name) && !LOG_TABLES.has(t.name))
     .sort((a, b) => a.name.localeCompare(b.name));
   for (const t of tables) {
     const sql = digestQuery(t);

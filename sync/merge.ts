@@ -2,8 +2,9 @@
  * Merge by ownership (SPEC §6.3 step 5): when another machine pushed since our last sync, the
  * remote copy is the base. Every run this machine owns (its HARDWARE_TYPE and machine name) within
  * the last `mergeDays` days is replaced in the remote copy by the local one, with all of its compat
- * and extension children; everything else stays as the remote has it. Stand-alone tables with a
- * natural key (plots, upstream reports, alerts, perf, srt) gain the local rows the remote lacks.
+ * and extension children; everything else stays as the remote has it. Stand-alone tables (plots,
+ * upstream reports, alerts, perf, srt, digest log) gain the local rows the remote lacks, by unique
+ * key or else by content; ingest provenance comes along with its ids translated.
  * Never "pick a whole binary file side".
  */
 import { checkDatabase, checkpoint, openWriter, type Sqlite } from '../database/connection';
@@ -46,10 +47,11 @@ function replaceRun(db: Sqlite, localRunId: number, tables: TableShape[], mainTa
 
   for (const t of tables.filter((x) => x.owner === 'run')) {
     const owner = t.ownerColumn as string;
-    // Provenance links point at local ingest_runs rows that the remote does not have.
-    const cols = copyColumns(t, mainTables.get(t.name), [owner, 'ingest_run_id']);
+    const cols = copyColumns(t, mainTables.get(t.name), [owner]);
     const target = [quoteIdent(owner), ...cols.map(quoteIdent)].join(', ');
-    db.prepare(`INSERT INTO main.${quoteIdent(t.name)} (${target}) SELECT ?, ${cols.map((c) => `x.${quoteIdent(c)}`).join(', ')} FROM l.${quoteIdent(t.name)} x WHERE x.${quoteIdent(owner)} = ?`).run(newRunId, localRunId);
+    // Provenance links are translated to the remote's ids of the same ingest runs (mergeProvenance).
+    const values = cols.map((c) => (c === 'ingest_run_id' ? '(SELECT remote_id FROM temp.ingest_map WHERE local_id = x.ingest_run_id)' : `x.${quoteIdent(c)}`));
+    db.prepare(`INSERT INTO main.${quoteIdent(t.name)} (${target}) SELECT ?, ${values.join(', ')} FROM l.${quoteIdent(t.name)} x WHERE x.${quoteIdent(owner)} = ?`).run(newRunId, localRunId);
   }
   for (const t of tables.filter((x) => x.owner === 'task')) {
     const owner = t.ownerColumn as string;
@@ -64,6 +66,53 @@ function replaceRun(db: Sqlite, localRunId: number, tables: TableShape[], mainTa
        WHERE lb.test_run_id = ?`,
     ).run(newRunId, localRunId);
   }
+}
+
+/** `a.col IS b.col` for every column: row equality that treats NULLs as equal. */
+function sameRow(cols: string[], a: string, b: string): string {
+  return cols.map((c) => `${a}.${quoteIdent(c)} IS ${b}.${quoteIdent(c)}`).join(' AND ');
+}
+
+/**
+ * Ingest provenance has no natural key: each local ingest_runs row is matched to an identical
+ * remote row or copied (with its issues) under a new id. Fills temp.ingest_map(local_id → remote_id)
+ * for the run children that point at it.
+ */
+function mergeProvenance(db: Sqlite): void {
+  db.exec('CREATE TEMP TABLE ingest_map (local_id INTEGER PRIMARY KEY, remote_id INTEGER)');
+  const runCols = columnsOf(db, 'ingest_runs').filter((c) => c !== 'id');
+  const issueCols = columnsOf(db, 'ingest_issues').filter((c) => c !== 'id' && c !== 'ingest_run_id');
+  if (!runCols.length) return;
+  const list = runCols.map(quoteIdent).join(', ');
+  const match = db.prepare(`SELECT m.id FROM main.ingest_runs m, l.ingest_runs x WHERE x.id = ? AND ${sameRow(runCols, 'm', 'x')} LIMIT 1`);
+  const copyRun = db.prepare(`INSERT INTO main.ingest_runs (${list}) SELECT ${list} FROM l.ingest_runs WHERE id = ?`);
+  const issues = issueCols.map(quoteIdent).join(', ');
+  const copyIssues = db.prepare(`INSERT INTO main.ingest_issues (ingest_run_id, ${issues}) SELECT ?, ${issues} FROM l.ingest_issues WHERE ingest_run_id = ?`);
+  const map = db.prepare('INSERT INTO temp.ingest_map (local_id, remote_id) VALUES (?, ?)');
+  for (const { id } of db.prepare('SELECT id FROM l.ingest_runs ORDER BY id').all() as Array<{ id: number }>) {
+    const found = match.get(id) as { id: number } | undefined;
+    if (found) {
+      map.run(id, found.id);
+      continue;
+    }
+    const remoteId = Number(copyRun.run(id).lastInsertRowid);
+    copyIssues.run(remoteId, id);
+    map.run(id, remoteId);
+  }
+}
+
+function columnsOf(db: Sqlite, table: string): string[] {
+  const local = new Set((db.prepare(`SELECT name FROM pragma_table_info(?, 'l')`).all(table) as Array<{ name: string }>).map((r) => r.name));
+  return (db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).all(table) as Array<{ name: string }>).map((r) => r.name).filter((c) => local.has(c));
+}
+
+/** Local rows of a stand-alone table that the remote lacks: by its unique key, else by full content. */
+function unionRows(db: Sqlite, t: TableShape, target: TableShape): number {
+  const cols = copyColumns(t, target, []);
+  const list = cols.map(quoteIdent).join(', ');
+  const table = quoteIdent(t.name);
+  if (t.naturallyKeyed) return db.prepare(`INSERT OR IGNORE INTO main.${table} (${list}) SELECT ${list} FROM l.${table}`).run().changes;
+  return db.prepare(`INSERT INTO main.${table} (${list}) SELECT ${list} FROM l.${table} x WHERE NOT EXISTS (SELECT 1 FROM main.${table} m WHERE ${sameRow(cols, 'm', 'x')})`).run().changes;
 }
 
 /**
@@ -102,13 +151,15 @@ export function mergeByOwnership(remoteFile: string, localFile: string, owner: M
       .all(owner.hardware, owner.machine, owner.sinceDate) as Array<{ id: number }>;
     let standaloneRowsAdded = 0;
     db.transaction(() => {
+      mergeProvenance(db);
       for (const { id } of owned) replaceRun(db, id, localTables, mainTables);
-      for (const t of localTables.filter((x) => x.owner === 'none' && x.name !== 'test_runs' && x.naturallyKeyed && mainTables.has(x.name))) {
-        const cols = copyColumns(t, mainTables.get(t.name), []).map(quoteIdent).join(', ');
-        standaloneRowsAdded += db.prepare(`INSERT OR IGNORE INTO main.${quoteIdent(t.name)} (${cols}) SELECT ${cols} FROM l.${quoteIdent(t.name)}`).run().changes;
+      for (const t of localTables.filter((x) => x.owner === 'none' && x.name !== 'test_runs')) {
+        const target = mainTables.get(t.name);
+        if (target) standaloneRowsAdded += unionRows(db, t, target);
       }
     })();
     assertNothingStranded(db, owner);
+    db.exec('DROP TABLE temp.ingest_map');
     db.exec('DETACH DATABASE l');
     const problems = checkDatabase(db);
     if (problems.length) throw new SyncError(`merged database failed its checks: ${problems.slice(0, 3).join('; ')}`);

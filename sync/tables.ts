@@ -5,8 +5,11 @@
  */
 import type { Sqlite } from '../database/connection';
 
-/** Local bookkeeping, not data: never digested, never merged. */
-export const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'sqlite_sequence', 'ingest_runs', 'ingest_issues', 'digest_log']);
+/** Not data rows: the schema's own bookkeeping, and ingest provenance (merged separately, with id remapping). */
+export const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'sqlite_sequence', 'ingest_runs', 'ingest_issues']);
+
+/** Data that says what happened on one machine, not what the CI runs were: kept and merged, not digested. */
+export const LOG_TABLES = new Set(['digest_log']);
 
 /**
  * Tables the dashboard host annotates (alert triage): left out of the logical digest, and carried

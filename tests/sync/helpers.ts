@@ -57,6 +57,10 @@ export interface RunSpec {
 export function writeRuns(dbPath: string, runs: RunSpec[]): void {
   const db = openWriter(dbPath);
   db.transaction(() => {
+    const ingestRunId = Number(
+      db.prepare(`INSERT INTO ingest_runs (started_at, command, status) VALUES (?, ?, 'ok')`).run(new Date().toISOString(), `ingest ${runs.map((r) => r.date).join(',')} ${Math.random()}`).lastInsertRowid,
+    );
+    db.prepare(`INSERT INTO ingest_issues (ingest_run_id, severity, code, message) VALUES (?, 'info', 'test', 'written by writeRuns')`).run(ingestRunId);
     for (const r of runs) {
       db.prepare('DELETE FROM test_runs WHERE run_date = ? AND hardware = ? AND machine_name = ?').run(r.date, r.hw, r.machine);
       const tasks = r.tasks ?? ['Grok Online Benchmark', 'Unit Test'];
@@ -65,7 +69,7 @@ export function writeRuns(dbPath: string, runs: RunSpec[]): void {
           .prepare(`INSERT INTO test_runs (run_date, hardware, machine_name, overall_status, total_tasks, passed_tasks, docker_image) VALUES (?, ?, ?, ?, ?, ?, ?)`)
           .run(r.date, r.hw, r.machine, r.status ?? 'passed', tasks.length, tasks.length, `rocm/sgl-dev:${r.hw}-${r.date}`).lastInsertRowid,
       );
-      db.prepare(`INSERT INTO run_meta (test_run_id, layout, machine_source) VALUES (?, 'machine', 'log')`).run(runId);
+      db.prepare(`INSERT INTO run_meta (test_run_id, ingest_run_id, layout, machine_source) VALUES (?, ?, 'machine', 'log')`).run(runId, ingestRunId);
       db.prepare(`INSERT INTO sanity_check_results (test_run_id, model_name, status, accuracy) VALUES (?, 'GPT-OSS-20B', 'pass', 0.91)`).run(runId);
       for (const name of tasks) {
         const br = Number(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
-import { openReader, openWriter } from '../../database/connection';
+import { checkDatabase, openReader, openWriter } from '../../database/connection';
 import { logicalDigest } from '../../sync/digest';
 import { info } from '../../sync/info';
 import { pull } from '../../sync/pull';
@@ -80,6 +80,9 @@ describe('sync push → pull', () => {
     writeRuns(a.dbPath, [{ date: daysAgo(2), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }, { date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
     writeRuns(b.dbPath, [{ date: daysAgo(1), hw: 'mi35x', machine: 'smci355-ccs-aus-m12-33', tasks: ['DeepSeek MTP', 'Unit Test', 'PD Test'] }]);
 
+    const log = openWriter(a.dbPath);
+    log.prepare(`INSERT INTO digest_log (run_date, hardware, channel, status) VALUES (?, 'mi30x', 'teams', 'sent')`).run(daysAgo(1));
+    log.close();
     expect((await push(a.options())).merged).toBe(false);
     const second = await push(b.options());
     expect(second.status).toBe('pushed');
@@ -120,6 +123,14 @@ describe('sync push → pull', () => {
     await push(b.options());
     const copy2 = remoteDbCopy(remote, path.join(root, 'remote-copy2.db')) as string;
     expect(runsIn(copy2)).toHaveLength(5);
+    // Provenance and the digest send log travel with the merges: each ingest once, links intact.
+    expect(countIn(copy2, 'ingest_runs')).toBe(4);
+    expect(countIn(copy2, 'ingest_issues')).toBe(4);
+    expect(countIn(copy2, 'digest_log')).toBe(1);
+    const check = openReader(copy2);
+    expect(check.prepare('SELECT COUNT(*) AS n FROM run_meta WHERE ingest_run_id IS NULL').get()).toEqual({ n: 0 });
+    expect(checkDatabase(check)).toEqual([]);
+    check.close();
     expect(runsIn(copy2).find((r) => r.run_date === daysAgo(1) && r.hardware === 'mi30x')?.overall_status).toBe('failed');
   });
 
