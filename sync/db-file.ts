@@ -123,17 +123,6 @@ export function prepareIncoming(file: string, what: string): { digest: string } 
   return digestAndFinalize(db, file);
 }
 
-/** Digest of the live DB (read-only), or null when there is no file. */
-export function liveDigest(dbPath: string): string | null {
-  if (!fs.existsSync(dbPath)) return null;
-  const db = openReader(dbPath);
-  try {
-    return logicalDigest(db);
-  } finally {
-    db.close();
-  }
-}
-
 function stamp(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;

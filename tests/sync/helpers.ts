@@ -1,10 +1,12 @@
 /** Real git remotes and real DBs for the sync tests. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSettings, type Settings } from '../../config';
+import { loadSettings, PROJECT_ROOT, type Settings } from '../../config';
 import { checkpoint, openReader, openWriter } from '../../database/connection';
+import { localFacts, type LocalFacts } from '../../sync/local';
 import { resolveSyncOptions, type SyncFlags, type SyncOptions } from '../../sync/options';
+import { tempDir } from '../helpers/fixtures';
 
 export const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'test',
@@ -143,4 +145,32 @@ export function machine(root: string, name: string, remoteUrl: string, extra: Pa
     settings,
     options: (flags = {}) => resolveSyncOptions(settings, dbPath, { retryDelaysMs: [50, 100, 200], ...flags }),
   };
+}
+
+/** A temp root holding a bare remote; its removal is queued on `cleanups`. */
+export function workspace(cleanups: Array<() => unknown>, prefix = 'ci-dash-sync-'): { root: string; remote: string } {
+  const { dir, cleanup } = tempDir(prefix);
+  cleanups.push(cleanup);
+  return { root: dir, remote: createRemote(dir) };
+}
+
+/** Logical digest of a DB file (what sync compares). */
+export function digestOf(file: string): string {
+  return (localFacts(file) as LocalFacts).digest;
+}
+
+/** A TypeScript entry of this folder (default: the real CLI) in a child process, env given explicitly. */
+export function spawnTs(args: string[], env: Record<string, string>, script = 'run-cli.ts'): ChildProcess {
+  return spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, script), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...GIT_IDENTITY, ...env },
+  });
+}
+
+/** Exit status and combined stdout+stderr of a child. */
+export function finished(child: ChildProcess): Promise<{ status: number | null; out: string }> {
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, out })));
 }

@@ -2,37 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOracleDb } from '../helpers/oracle-db';
-import { tempDir } from '../helpers/fixtures';
 import { checkDatabase, openReader, openWriter } from '../../database/connection';
-import { logicalDigest } from '../../sync/digest';
 import { info } from '../../sync/info';
 import { pull } from '../../sync/pull';
 import { push } from '../../sync/push';
 import { readSyncState } from '../../sync/sidecar';
-import { countIn, createRemote, daysAgo, git, machine, remoteDbCopy, runsIn, writeRuns } from './helpers';
+import { countIn, daysAgo, digestOf, git, machine, remoteDbCopy, runsIn, workspace, writeRuns } from './helpers';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-function workspace(): { root: string; remote: string } {
-  const { dir, cleanup } = tempDir('ci-dash-sync-');
-  cleanups.push(cleanup);
-  return { root: dir, remote: createRemote(dir) };
-}
-
-function digestOf(file: string): string {
-  const db = openReader(file);
-  try {
-    return logicalDigest(db);
-  } finally {
-    db.close();
-  }
-}
-
 describe('sync push → pull', () => {
   it('moves every row of a real DB to another machine through the branch', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const ci = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
     const web = machine(root, 'webhost', remote);
     const runs = buildOracleDb(ci.dbPath);
@@ -74,7 +57,7 @@ describe('sync push → pull', () => {
   });
 
   it('two machines push in turn without pulling: the remote keeps both machines\' runs', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const a = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
     const b = machine(root, 'smci355-ccs-aus-m12-33', remote, { HARDWARE_TYPE: 'mi35x' });
     writeRuns(a.dbPath, [{ date: daysAgo(2), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }, { date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
@@ -135,7 +118,7 @@ describe('sync push → pull', () => {
   });
 
   it('a push rejected because another machine pushed in between is retried from the fetch, never forced', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const a = machine(root, 'a', remote, { HARDWARE_TYPE: 'mi30x' });
     const b = machine(root, 'b', remote, { HARDWARE_TYPE: 'mi35x' });
     writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'a' }]);
@@ -168,7 +151,7 @@ describe('sync push → pull', () => {
   });
 
   it('a merge that would drop local runs (MACHINE_NAME does not match the ingested machine_name) is refused', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const a = machine(root, 'dell300x-pla-t10-23', remote, { HARDWARE_TYPE: 'mi30x' });
     const b = machine(root, 'misnamed', remote, { HARDWARE_TYPE: 'mi30x' });
     writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
@@ -182,7 +165,7 @@ describe('sync push → pull', () => {
   });
 
   it('alert triage done on the dashboard host survives pulls and does not block them', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     const web = machine(root, 'web', remote);
     const addAlert = (dbPath: string, subject: string) => {
@@ -215,7 +198,7 @@ describe('sync push → pull', () => {
   });
 
   it('refuses to pull over unpushed local changes unless --force, and never loses them silently', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups);
     const a = machine(root, 'a', remote, { HARDWARE_TYPE: 'mi30x' });
     const b = machine(root, 'b', remote, { HARDWARE_TYPE: 'mi30x' });
     writeRuns(a.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'a' }]);

@@ -1,35 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../config';
 import { checkDatabase, openReader } from '../../database/connection';
-import { logicalDigest } from '../../sync/digest';
 import { pull } from '../../sync/pull';
 import { push } from '../../sync/push';
-import { tempDir } from '../helpers/fixtures';
 import { buildOracleDb } from '../helpers/oracle-db';
-import { countIn, createRemote, daysAgo, git, GIT_IDENTITY, machine, remoteDbCopy, writeRuns } from './helpers';
+import { countIn, daysAgo, digestOf, finished, git, machine, remoteDbCopy, spawnTs, workspace, writeRuns } from './helpers';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-function workspace(): { root: string; remote: string } {
-  const { dir, cleanup } = tempDir('ci-dash-robust-');
-  cleanups.push(cleanup);
-  return { root: dir, remote: createRemote(dir) };
-}
-function digestOf(file: string): string {
-  const db = openReader(file);
-  try {
-    return logicalDigest(db);
-  } finally {
-    db.close();
-  }
-}
-
 /** Commits arbitrary bytes as the remote DB (what a broken or hostile push would leave). */
 function putRemoteFile(root: string, remoteUrl: string, bytes: Buffer): void {
   const work = path.join(root, `writer-${Date.now()}`);
@@ -41,22 +25,9 @@ function putRemoteFile(root: string, remoteUrl: string, bytes: Buffer): void {
   git(work, 'push', '--quiet', 'origin', 'log');
 }
 
-function cliChild(args: string[], env: Record<string, string>, script = 'run-cli.ts'): ChildProcess {
-  return spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, script), ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...GIT_IDENTITY, ...env },
-  });
-}
-function finished(child: ChildProcess): Promise<{ status: number | null; out: string }> {
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, out })));
-}
-
 describe('sync robustness', () => {
   it('refuses a remote file that is not a healthy SQLite DB and leaves the local DB untouched', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const web = machine(root, 'web', remote);
     writeRuns(web.dbPath, [{ date: daysAgo(3), hw: 'mi30x', machine: 'web' }]);
     const before = { digest: digestOf(web.dbPath), ino: fs.statSync(web.dbPath).ino };
@@ -78,7 +49,7 @@ describe('sync robustness', () => {
   });
 
   it('an unreadable local DB is replaced only with --force, and --backup keeps its bytes', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     const web = machine(root, 'web', remote);
     writeRuns(ci.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'ci' }]);
@@ -95,7 +66,7 @@ describe('sync robustness', () => {
   });
 
   it('a push taken while another process keeps writing rows publishes a consistent snapshot', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     buildOracleDb(ci.dbPath);
     const started = path.join(root, 'writer-started');
@@ -138,7 +109,7 @@ describe('sync robustness', () => {
   });
 
   it('exit code 3 when the lock is held by another process; 2 on bad options; 1 when there is no DB to push', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     writeRuns(ci.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'ci' }]);
     const env = { CI_DB_PATH: ci.dbPath, DATA_REPO: remote, DATA_WORK_DIR: ci.settings.DATA_WORK_DIR, HARDWARE_TYPE: 'mi30x', MACHINE_NAME: 'ci', LOCK_WAIT_MS: '300' };
@@ -148,9 +119,9 @@ describe('sync robustness', () => {
     fs.writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: os.hostname(), started_at: new Date().toISOString(), purpose: 'ingest' }));
 
     const [pushRun, pullRun, usage] = await Promise.all([
-      finished(cliChild(['sync', 'push'], env)),
-      finished(cliChild(['sync', 'pull'], env)),
-      finished(cliChild(['sync', 'push', '--merge-days', 'soon'], env)),
+      finished(spawnTs(['sync', 'push'], env)),
+      finished(spawnTs(['sync', 'pull'], env)),
+      finished(spawnTs(['sync', 'push', '--merge-days', 'soon'], env)),
     ]);
     expect(pushRun.status).toBe(3);
     expect(pushRun.out).toMatch(/lock .*ci-dashboard\.lock is held by pid \d+ .*\(ingest\)/);
@@ -161,16 +132,16 @@ describe('sync robustness', () => {
     // A dead holder is stale: removed, and the push goes through.
     holder.kill('SIGKILL');
     await new Promise((r) => holder.on('exit', r));
-    const ok = await finished(cliChild(['sync', 'push'], env));
+    const ok = await finished(spawnTs(['sync', 'push'], env));
     expect(ok.status).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
-    const noDb = await finished(cliChild(['sync', 'push'], { ...env, CI_DB_PATH: path.join(root, 'missing', 'x.db') }));
+    const noDb = await finished(spawnTs(['sync', 'push'], { ...env, CI_DB_PATH: path.join(root, 'missing', 'x.db') }));
     expect(noDb.status).toBe(1);
     expect(noDb.out).toMatch(/no local database/);
   }, 120_000);
 
   it('kill -9 at any moment of a pull leaves either the old or the new DB, never a mix', async () => {
-    const { root, remote } = workspace();
+    const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     const web = machine(root, 'web', remote);
     buildOracleDb(ci.dbPath);
@@ -188,7 +159,7 @@ describe('sync robustness', () => {
     const seen = new Set<string>();
     // Kill points spread over the download, the checks and the install of the new file.
     for (const [stage, delayMs] of [[/Fetching/, 0], [/Downloading/, 10], [/Downloading/, 150]] as const) {
-      const child = cliChild([], env, 'pull-child.ts');
+      const child = spawnTs([], env, 'pull-child.ts');
       const done = finished(child);
       await new Promise<void>((resolve) => {
         child.stdout?.on('data', (c: Buffer) => {

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../config';
 import { gitAuthEnv, SyncError } from '../../sync/git';
 import { pull } from '../../sync/pull';
 import { tempDir } from '../helpers/fixtures';
 import { startGitHttpServer, type GitHttpServer } from './git-http-server';
-import { createRemote, daysAgo, git, GIT_IDENTITY, machine, runsIn, writeRuns } from './helpers';
+import { createRemote, daysAgo, finished, git, machine, runsIn, spawnTs, writeRuns } from './helpers';
 
 const TOKEN = `ghp_${'A1b2C3d4E5'.repeat(3)}xYz789`; // ghp_ + 36 characters, like a classic PAT
 const TOKEN_B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
@@ -28,16 +26,7 @@ function expectNoToken(text: string, where: string): void {
 }
 
 /** The real CLI in a child process (async: the git HTTP server answers from this process). */
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; out: string }> {
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'run-cli.ts'), ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...GIT_IDENTITY, ...env },
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, out })));
-}
+const cli = (args: string[], env: Record<string, string>) => finished(spawnTs(args, env));
 
 describe('GITHUB_TOKEN hygiene (§6.1, §11 S5)', () => {
   it('builds the extraheader for the remote host only, and nothing without a token or for local remotes', () => {
