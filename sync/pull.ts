@@ -2,6 +2,7 @@
  * `sync pull` (SPEC §6.2): bring the data repo's DB to this machine, atomically, without ever
  * losing local changes that were never pushed (unless --force).
  */
+import fs from 'node:fs';
 import { withLock } from '../database/lock';
 import { carryOverTriage } from './annotations';
 import { discardTemp, fileFacts, installDatabase, prepareIncoming, removeStaleTemps, tempPathFor } from './db-file';
@@ -47,11 +48,12 @@ export async function pull(opts: SyncOptions): Promise<PullResult> {
     if (!remote) return done('no-remote', `no remote database at ${opts.pathInRepo} on ${opts.branch}; run \`ci-dash sync push\``);
 
     const state = readSyncState(opts.dbPath);
+    // The common case (hourly cron, refresh button) costs one fetch: no download, no digest.
+    if (remote.blob === state.remote_blob && fs.existsSync(opts.dbPath)) {
+      return done('up-to-date', `already up to date (${remote.commit.slice(0, 12)})`);
+    }
     const local = readableLocalFacts(opts);
     const localChanges = !!local && local.runs > 0 && hasUnpushedChanges(state, local.digest);
-    if (local && remote.blob === state.remote_blob) {
-      return done('up-to-date', `already up to date (${remote.commit.slice(0, 12)})${localChanges ? '; local changes not pushed yet: run `ci-dash sync push`' : ''}`);
-    }
 
     const incoming = tempPathFor(opts.dbPath, 'pull');
     try {
