@@ -55,7 +55,9 @@ export function syncRoutes(ctx: AppContext): Router {
         res.status(409).json({ success: false, error: BUSY });
         return;
       }
-      const message = err instanceof SyncError ? err.message : 'Database refresh failed';
+      // Only the first line of git's own output reaches the client (§11 S4); the rest goes to the server log.
+      const message = err instanceof SyncError ? err.message.split(' | ')[0] : 'Database refresh failed';
+      if (err instanceof SyncError && message !== err.message) process.stderr.write(`[dashboard] refresh: ${redactSecrets(err.message)}\n`);
       if (!(err instanceof SyncError)) process.stderr.write(`[dashboard] refresh: ${redactSecrets(String((err as Error)?.message ?? err))}\n`);
       res.status(500).json({ success: false, error: redactSecrets(message) });
     }
