@@ -49,10 +49,11 @@ function flagsFrom(ctx: CliContext, o: SyncCliOptions): SyncFlags {
 }
 
 /** Runs one sync operation; SyncError (already redacted) → one line on stderr and exit 1. */
-async function runSync<T extends { message: string }>(ctx: CliContext, work: () => Promise<T>): Promise<number> {
+async function runSync<T extends { message: string; status?: string }>(ctx: CliContext, work: () => Promise<T>): Promise<number> {
   try {
     const result = await work();
     if (ctx.json) ctx.emit(result);
+    else if (result.status === 'no-remote') ctx.warn(`warning: ${result.message}`);
     else ctx.info(result.message);
     return EXIT.OK;
   } catch (err) {
