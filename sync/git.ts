@@ -140,7 +140,12 @@ export class DataClone {
     try {
       await this.run(`clone (branch ${branch})`, () =>
         this.git(parent).raw(['clone', '--quiet', '--filter=blob:none', '--no-checkout', '--single-branch', '--branch', branch, '--', repo as string, staging]),
-      );
+      ).catch((err: SyncError) => {
+        if (/Remote branch .* not found/i.test(err.message)) {
+          throw new SyncError(`branch ${branch} does not exist on the data repo; create it there first (or set DATA_BRANCH)`);
+        }
+        throw err;
+      });
       await this.run('sparse-checkout', () => this.git(staging).raw(['sparse-checkout', 'set', '--no-cone', this.sparsePattern()]));
       if (fs.existsSync(workDir)) {
         throw new SyncError(`work dir ${workDir} exists but is not a git clone; remove it or set DATA_WORK_DIR`);

@@ -31,6 +31,8 @@ describe('sync robustness', () => {
     const web = machine(root, 'web', remote);
     writeRuns(web.dbPath, [{ date: daysAgo(3), hw: 'mi30x', machine: 'web' }]);
     const before = { digest: digestOf(web.dbPath), ino: fs.statSync(web.dbPath).ino };
+    await expect(pull(web.options({ branch: 'nope' }))).rejects.toThrow(/branch nope does not exist on the data repo/);
+    expect(fs.existsSync(web.settings.DATA_WORK_DIR)).toBe(false);
 
     putRemoteFile(root, remote, Buffer.from('<html>rate limited</html>\n'.repeat(50)));
     await expect(pull(web.options({ force: true }))).rejects.toThrow(/remote database database\/ci_dashboard\.db at [0-9a-f]{12} is not a usable SQLite database/);
