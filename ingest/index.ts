@@ -14,7 +14,7 @@ import { collectPlotAssets } from './plot-assets';
 import { detectLayout, openSourceTree, type Layout, type SourceTree } from './source-tree';
 import type { IngestIssue } from './types';
 import { ingestUpstreamReports } from './upstream';
-import { emptyCounts, machinesFor, writeNight, type WrittenCounts } from './writer';
+import { chunksFor, emptyCounts, fromExcluded, machinesFor, writeNight, type WrittenCounts } from './writer';
 
 export interface IngestOptions {
   dbPath: string;
@@ -86,12 +86,8 @@ export function gitHead(baseDir: string): string | null {
 }
 
 async function insertIssues(db: Db, ingestRunId: number, issues: IngestIssue[]): Promise<void> {
-  for (const issue of issues) {
-    await db
-      .insertInto('ingest_issues')
-      .values({ ingest_run_id: ingestRunId, ...issue, message: redactSecrets(issue.message) })
-      .execute();
-  }
+  const rows = issues.map((issue) => ({ ingest_run_id: ingestRunId, ...issue, message: redactSecrets(issue.message) }));
+  for (const chunk of chunksFor(rows)) await db.insertInto('ingest_issues').values(chunk).execute();
 }
 
 /** Notices about the tree rather than a night; kept once per run. */
@@ -226,15 +222,15 @@ async function extras(db: Db, tree: SourceTree, hardware: Hardware[], ingestRunI
     for (const hw of hardware) {
       const collected = collectPlotAssets(tree.baseDir, tree.plotRootRel(hw), hw);
       issues.push(...collected.issues);
-      for (const asset of collected.rows) {
-        const changing = { run_date: asset.run_date, suffix: asset.suffix ?? null, rel_path: asset.rel_path, bytes: asset.bytes ?? null };
+      const assets = collected.rows.map((asset) => ({ ...asset, suffix: asset.suffix ?? null, bytes: asset.bytes ?? null }));
+      for (const chunk of chunksFor(assets)) {
         await trx
           .insertInto('plot_assets')
-          .values(asset)
-          .onConflict((oc) => oc.columns(['hardware', 'model', 'mode', 'file_name']).doUpdateSet(changing))
+          .values(chunk)
+          .onConflict((oc) => oc.columns(['hardware', 'model', 'mode', 'file_name']).doUpdateSet(fromExcluded(['run_date', 'suffix', 'rel_path', 'bytes'])))
           .execute();
-        rows.plot_assets++;
       }
+      rows.plot_assets += assets.length;
     }
   });
   const upstream = await ingestUpstreamReports(db, tree.baseDir);

@@ -69,79 +69,117 @@ async function upsertRun(trx: Trx, night: NightData): Promise<number> {
 }
 
 /** Deletes the children of `table` whose key is not in `keep` (stale rows of an earlier ingest). */
-async function deleteStale(trx: Trx, table: 'benchmark_results' | 'sanity_check_results' | 'log_files' | 'plot_files' | 'sanity_models', runId: number, column: 'benchmark_name' | 'model_name' | 'log_name', keep: string[]): Promise<void> {
+async function deleteStale(trx: Trx, table: 'benchmark_results' | 'sanity_check_results' | 'log_files' | 'sanity_models', runId: number, column: 'benchmark_name' | 'model_name' | 'log_name', keep: string[]): Promise<void> {
   let q = trx.deleteFrom(table).where('test_run_id', '=', runId);
   if (keep.length > 0) q = q.where(column, 'not in', keep);
   await q.execute();
+}
+
+/** SQLite's default limit on bound parameters per statement. */
+const SQLITE_MAX_VARIABLES = 32766;
+
+/** Splits rows so one multi-row INSERT stays under SQLite's bound-parameter limit. */
+export function chunksFor<T extends object>(rows: readonly T[]): T[][] {
+  if (rows.length === 0) return [];
+  const perRow = Math.max(1, Object.keys(rows[0]).length);
+  const size = Math.max(1, Math.floor(SQLITE_MAX_VARIABLES / perRow));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * `SET col = excluded.col` for a multi-row upsert: each conflicting row takes its own new values, as
+ * one upsert per row did (rows are applied in order, so a repeated key ends with the last values).
+ */
+export function fromExcluded<C extends string>(columns: readonly C[]) {
+  // Kysely types `excluded.<col>` per table; the helper is shared by several tables, hence the casts.
+  return (eb: { ref: (r: never) => unknown }) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never;
 }
 
 export async function writeNight(trx: Trx, night: NightData, ingestRunId: number, layout: string, extensions: boolean): Promise<{ runId: number; counts: WrittenCounts }> {
   const counts = emptyCounts();
   const runId = await upsertRun(trx, night);
   counts.test_runs = 1;
+  const createdAt = utcTimestamp();
 
   await deleteStale(trx, 'benchmark_results', runId, 'benchmark_name', night.tasks.map((t) => t.spec.name));
-  for (const task of night.tasks) {
-    const values = {
-      status: task.result.status,
-      gsm8k_accuracy: task.result.gsm8kAccuracy,
-      runtime_minutes: task.result.runtimeMinutes,
-      error_message: task.result.error,
-      timing_log_path: null,
-      github_detail_log_url: task.detailUrl,
-    };
-    const row = await trx
+  const resultRows = night.tasks.map((task) => ({
+    test_run_id: runId,
+    benchmark_name: task.spec.name,
+    status: task.result.status,
+    gsm8k_accuracy: task.result.gsm8kAccuracy,
+    runtime_minutes: task.result.runtimeMinutes,
+    error_message: task.result.error,
+    timing_log_path: null,
+    github_detail_log_url: task.detailUrl,
+    created_at: createdAt,
+  }));
+  const resultIds = new Map<string, number>();
+  for (const chunk of chunksFor(resultRows)) {
+    const returned = await trx
       .insertInto('benchmark_results')
-      .values({ test_run_id: runId, benchmark_name: task.spec.name, ...values, created_at: utcTimestamp() })
-      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name']).doUpdateSet(values))
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    counts.benchmark_results++;
-    if (extensions) {
-      const meta = { task_exists: task.result.exists ? 1 : 0, rule_id: task.result.ruleId, ...task.meta };
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name']).doUpdateSet(fromExcluded(['status', 'gsm8k_accuracy', 'runtime_minutes', 'error_message', 'timing_log_path', 'github_detail_log_url'])))
+      .returning(['id', 'benchmark_name'])
+      .execute();
+    for (const r of returned) resultIds.set(r.benchmark_name, r.id);
+  }
+  counts.benchmark_results += resultRows.length;
+  if (extensions) {
+    const metaRows = night.tasks.map((task) => ({
+      benchmark_result_id: resultIds.get(task.spec.name) as number,
+      task_exists: task.result.exists ? 1 : 0,
+      rule_id: task.result.ruleId,
+      ...task.meta,
+    }));
+    for (const chunk of chunksFor(metaRows)) {
       await trx
         .insertInto('task_meta')
-        .values({ benchmark_result_id: row.id, ...meta })
-        .onConflict((oc) => oc.column('benchmark_result_id').doUpdateSet(meta))
+        .values(chunk)
+        .onConflict((oc) => oc.column('benchmark_result_id').doUpdateSet(fromExcluded(Object.keys(chunk[0]).filter((k) => k !== 'benchmark_result_id'))))
         .execute();
-      counts.task_meta++;
     }
+    counts.task_meta += metaRows.length;
   }
 
   await deleteStale(trx, 'sanity_check_results', runId, 'model_name', night.sanity.compat.map((m) => m.model));
-  for (const m of night.sanity.compat) {
-    const values = { status: m.status, accuracy: m.accuracy };
+  const sanityRows = night.sanity.compat.map((m) => ({ test_run_id: runId, model_name: m.model, status: m.status, accuracy: m.accuracy, created_at: createdAt }));
+  for (const chunk of chunksFor(sanityRows)) {
     await trx
       .insertInto('sanity_check_results')
-      .values({ test_run_id: runId, model_name: m.model, ...values, created_at: utcTimestamp() })
-      .onConflict((oc) => oc.columns(['test_run_id', 'model_name']).doUpdateSet(values))
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'model_name']).doUpdateSet(fromExcluded(['status', 'accuracy'])))
       .execute();
-    counts.sanity_check_results++;
   }
+  counts.sanity_check_results += sanityRows.length;
 
   await deleteStale(trx, 'log_files', runId, 'log_name', night.logFiles.map((l) => l.log_name));
-  for (const l of night.logFiles) {
-    const values = { local_path: l.local_path, github_url: l.github_url };
+  const logRows = night.logFiles.map((l) => ({ test_run_id: runId, log_type: 'cron', log_name: l.log_name, local_path: l.local_path, github_url: l.github_url, created_at: createdAt }));
+  for (const chunk of chunksFor(logRows)) {
     await trx
       .insertInto('log_files')
-      .values({ test_run_id: runId, log_type: 'cron', log_name: l.log_name, ...values, created_at: utcTimestamp() })
-      .onConflict((oc) => oc.columns(['test_run_id', 'log_type', 'log_name']).doUpdateSet(values))
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'log_type', 'log_name']).doUpdateSet(fromExcluded(['local_path', 'github_url'])))
       .execute();
-    counts.log_files++;
   }
+  counts.log_files += logRows.length;
 
-  await deleteStale(trx, 'plot_files', runId, 'benchmark_name', night.plotFiles.map((p) => p.benchmark_name));
-  for (const p of night.plotFiles) {
-    // A plot row's key includes the suffix: drop other suffixes of the same benchmark.
-    await trx.deleteFrom('plot_files').where('test_run_id', '=', runId).where('benchmark_name', '=', p.benchmark_name).where('plot_suffix', '!=', p.plot_suffix).execute();
-    const values = { local_path: p.local_path, github_url: p.github_url };
+  // A plot row's key includes the suffix: every (benchmark, suffix) pair not produced now is stale.
+  await trx
+    .deleteFrom('plot_files')
+    .where('test_run_id', '=', runId)
+    .where((eb) => eb.not(eb.or(night.plotFiles.map((p) => eb.and([eb('benchmark_name', '=', p.benchmark_name), eb('plot_suffix', '=', p.plot_suffix)])))))
+    .execute();
+  const plotRows = night.plotFiles.map((p) => ({ test_run_id: runId, benchmark_name: p.benchmark_name, plot_suffix: p.plot_suffix, local_path: p.local_path, github_url: p.github_url, created_at: createdAt }));
+  for (const chunk of chunksFor(plotRows)) {
     await trx
       .insertInto('plot_files')
-      .values({ test_run_id: runId, benchmark_name: p.benchmark_name, plot_suffix: p.plot_suffix, ...values, created_at: utcTimestamp() })
-      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name', 'plot_suffix']).doUpdateSet(values))
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name', 'plot_suffix']).doUpdateSet(fromExcluded(['local_path', 'github_url'])))
       .execute();
-    counts.plot_files++;
   }
+  counts.plot_files += plotRows.length;
 
   if (!extensions) return { runId, counts };
 
@@ -154,31 +192,34 @@ export async function writeNight(trx: Trx, night: NightData, ingestRunId: number
   counts.run_meta = 1;
 
   await deleteStale(trx, 'sanity_models', runId, 'model_name', night.sanity.models.map((m) => m.model));
-  for (const m of night.sanity.models) {
-    const values = {
-      status: m.status,
-      mean_accuracy: m.meanAccuracy,
-      best_accuracy: m.bestAccuracy,
-      threshold: m.threshold,
-      trials: m.trials,
-      source_rel_path: night.sanity.sourceRel,
-    };
+  const modelRows = night.sanity.models.map((m) => ({
+    test_run_id: runId,
+    model_name: m.model,
+    status: m.status,
+    mean_accuracy: m.meanAccuracy,
+    best_accuracy: m.bestAccuracy,
+    threshold: m.threshold,
+    trials: m.trials,
+    source_rel_path: night.sanity.sourceRel,
+  }));
+  for (const chunk of chunksFor(modelRows)) {
     await trx
       .insertInto('sanity_models')
-      .values({ test_run_id: runId, model_name: m.model, ...values })
-      .onConflict((oc) => oc.columns(['test_run_id', 'model_name']).doUpdateSet(values))
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'model_name']).doUpdateSet(fromExcluded(['status', 'mean_accuracy', 'best_accuracy', 'threshold', 'trials', 'source_rel_path'])))
       .execute();
-    counts.sanity_models++;
   }
+  counts.sanity_models += modelRows.length;
 
   await trx.deleteFrom('benchmark_metrics').where('test_run_id', '=', runId).execute();
-  for (const metric of night.metrics) {
+  const metricRows = night.metrics.map((metric) => ({ test_run_id: runId, ...metric }));
+  for (const chunk of chunksFor(metricRows)) {
     await trx
       .insertInto('benchmark_metrics')
-      .values({ test_run_id: runId, ...metric })
-      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name', 'result_dir', 'source', 'load_kind', 'load_value', 'metric']).doUpdateSet({ value: metric.value }))
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['test_run_id', 'benchmark_name', 'result_dir', 'source', 'load_kind', 'load_value', 'metric']).doUpdateSet(fromExcluded(['value'])))
       .execute();
-    counts.benchmark_metrics++;
   }
+  counts.benchmark_metrics += metricRows.length;
   return { runId, counts };
 }
