@@ -29,7 +29,7 @@ import {
   type RunUrls,
 } from './run-fields';
 import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from './sanity';
-import { compareNames, listDir, type DirEntry, type SourceTree } from './source-tree';
+import { compareNames, type DirEntry, type SourceTree } from './source-tree';
 import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from './tasks';
 import { decodeUtf8Checked, looksBinary, readHead } from './text';
 import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
@@ -178,9 +178,9 @@ function compareSummaries(a: SummaryFile, b: SummaryFile): number {
   return compareNames(b.dir.name, a.dir.name) || compareNames(b.name, a.name);
 }
 
-function summariesIn(dir: DirEntry, strictPrefix: boolean): SummaryFile[] {
+function summariesIn(tree: SourceTree, dir: DirEntry, strictPrefix: boolean): SummaryFile[] {
   const prefix = strictPrefix ? 'timing_summary_' : 'timing_summary';
-  return listDir(dir.path)
+  return tree.listDir(dir.path)
     .filter((f) => !f.isDir && f.name.startsWith(prefix) && f.name.endsWith('.log'))
     .map((f) => ({ dir, name: f.name, path: f.path, stamp: STAMP_RE.exec(f.name)?.[1] ?? null }));
 }
@@ -209,12 +209,7 @@ export function computeStats(tasks: readonly TaskResult[], sanity: readonly Sani
 export function collectNight(date: string, hw: Hardware, ctx: NightContext): NightData {
   const { tree, repo } = ctx;
   const files = new FileReader(tree, date, hw);
-  const entriesCache = new Map<string, DirEntry[]>();
-  const entries = (model: string): DirEntry[] => {
-    let list = entriesCache.get(model);
-    if (!list) entriesCache.set(model, (list = tree.onlineEntries(hw, model)));
-    return list;
-  };
+  const entries = (model: string): DirEntry[] => tree.onlineEntries(hw, model);
   const cron = (name: string) => tree.cronLog(hw, date, name);
 
   // §4.3 docker flag (read errors leave it unset) and the docker facts of §4.11.
@@ -274,7 +269,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     for (const model of spec.modelDirs) {
       const candidates = entries(model)
         .filter((e) => e.isDir && e.name.includes(date) && e.name.endsWith(suffix))
-        .flatMap((e) => summariesIn(e, true));
+        .flatMap((e) => summariesIn(tree, e, true));
       if (candidates.length > 0) {
         chosen = candidates.sort(compareSummaries)[0];
         break;
@@ -322,7 +317,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     for (const model of spec.modelDirs) {
       const found = entries(model)
         .filter((e) => e.isDir && e.name.includes(yesterday) && e.name.endsWith(spec.modeSuffix as string))
-        .flatMap((e) => summariesIn(e, true))
+        .flatMap((e) => summariesIn(tree, e, true))
         .filter((s) => s.stamp !== null && s.stamp.startsWith(date))
         .sort(compareSummaries);
       if (found.length > 0) return found[0];
@@ -340,7 +335,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
 
   /** Greatest matching entry (reruns sort after the first run); its verdict is appended to the note. */
   function attachOwnLog(row: TaskRow, root: string, match: (e: DirEntry) => boolean, fileInDir: string | null, describe: (text: string) => string | null): void {
-    const entry = listDir(root).filter(match).at(-1);
+    const entry = tree.listDir(root).filter(match).at(-1);
     if (!entry) return;
     const file = fileInDir ? path.join(entry.path, fileInDir) : entry.path;
     const text = fs.existsSync(file) ? files.textOrNull(file) : null;
@@ -352,7 +347,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
   // §4.9 sanity models.
   const sanityRoot = tree.sanityDir(hw);
   const sanityDirName = chooseSanityDir(
-    listDir(sanityRoot).map((e) => e.name),
+    tree.listDir(sanityRoot).map((e) => e.name),
     date,
   );
   let sanity: NightData['sanity'] = { compat: [], models: [], sourceRel: null };
@@ -360,7 +355,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
   if (sanityDirName) {
     const dir = path.join(sanityRoot, sanityDirName);
     const logName = chooseSanityLog(
-      listDir(dir).filter((e) => !e.isDir).map((e) => e.name),
+      tree.listDir(dir).filter((e) => !e.isDir).map((e) => e.name),
       date,
     );
     const logPath = logName ? path.join(dir, logName) : null;
@@ -392,7 +387,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     // Candidate result dirs of DS, GROK2, GROK1 merged, newest summary first (§2.5).
     const dirs = [deepseekDir(hw), 'GROK2', 'GROK1']
       .flatMap((model) => entries(model).filter((e) => e.isDir && e.name.includes(date) && e.name.includes('_online')))
-      .map((dir) => ({ dir, newest: summariesIn(dir, false).sort(compareSummaries)[0] ?? null }))
+      .map((dir) => ({ dir, newest: summariesIn(tree, dir, false).sort(compareSummaries)[0] ?? null }))
       .filter((d): d is { dir: DirEntry; newest: SummaryFile } => d.newest !== null)
       .sort((a, b) => compareSummaries(a.newest, b.newest));
     let compat: string | null = null;

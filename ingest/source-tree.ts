@@ -41,6 +41,8 @@ export interface SourceTree {
   upstreamReports(): string[];
   /** Path relative to the base dir (for issues and extension rows). */
   rel(absPath: string): string;
+  /** `listDir`, read once per tree: a run lists the same folders for every night. Do not mutate the result. */
+  listDir(dir: string): readonly DirEntry[];
 }
 
 /** `--layout` cannot be decided (both layouts' folders exist): exit 2 with a hint. */
@@ -75,16 +77,20 @@ function isDirectory(file: string): boolean {
 
 /** Entries of a folder sorted by name (code-unit order); a missing folder has none. */
 export function listDir(dir: string): DirEntry[] {
-  let names: string[];
+  let dirents: fs.Dirent[];
   try {
-    names = fs.readdirSync(dir);
+    dirents = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  return names.sort(compareNames).map((name) => {
-    const full = path.join(dir, name);
-    return { name, path: full, isDir: isDirectory(full) };
-  });
+  return dirents
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((d) => {
+      const full = path.join(dir, d.name);
+      // The entry type needs no stat, except for a symlink (or an unknown type), which is judged by its target.
+      const isDir = d.isSymbolicLink() || !(d.isFile() || d.isDirectory()) ? isDirectory(full) : d.isDirectory();
+      return { name: d.name, path: full, isDir };
+    });
 }
 
 /** Plain code-unit comparison: deterministic and locale-free, like Python's sort of names. */
@@ -97,14 +103,30 @@ const OTHER_HW: Record<Hardware, Hardware> = { mi30x: 'mi35x', mi35x: 'mi30x' };
 abstract class BaseTree implements SourceTree {
   abstract readonly layout: Layout;
   readonly baseDir: string;
+  private readonly listings = new Map<string, readonly DirEntry[]>();
+  private readonly entries = new Map<string, DirEntry[]>();
 
   constructor(baseDir: string) {
     this.baseDir = path.resolve(baseDir);
   }
 
+  listDir(dir: string): readonly DirEntry[] {
+    let list = this.listings.get(dir);
+    if (!list) this.listings.set(dir, (list = listDir(dir)));
+    return list;
+  }
+
+  onlineEntries(hw: Hardware, model: string): DirEntry[] {
+    const key = `${hw}/${model}`;
+    let list = this.entries.get(key);
+    if (!list) this.entries.set(key, (list = this.readOnlineEntries(hw, model)));
+    return [...list];
+  }
+
+  protected abstract readOnlineEntries(hw: Hardware, model: string): DirEntry[];
+
   protected abstract cronDir(hw: Hardware, date: string): string;
   protected abstract plotPath(hw: Hardware, model: string, file: string): string;
-  abstract onlineEntries(hw: Hardware, model: string): DirEntry[];
   abstract plotRootRel(hw: Hardware): string;
   abstract onlineModelFolders(hw: Hardware): string[];
 
@@ -161,16 +183,16 @@ class BranchTree extends BaseTree {
 
   onlineModelFolders(hw: Hardware): string[] {
     const root = path.join(this.baseDir, 'online_benchmark_log');
-    const names = [...listDir(path.join(root, hw)), ...listDir(path.join(root, 'unknown'))].filter((e) => e.isDir).map((e) => e.name);
+    const names = [...this.listDir(path.join(root, hw)), ...this.listDir(path.join(root, 'unknown'))].filter((e) => e.isDir).map((e) => e.name);
     return [...new Set(names)].sort(compareNames);
   }
 
-  onlineEntries(hw: Hardware, model: string): DirEntry[] {
+  protected readOnlineEntries(hw: Hardware, model: string): DirEntry[] {
     const root = path.join(this.baseDir, 'online_benchmark_log');
-    const own = listDir(path.join(root, hw, model));
+    const own = this.listDir(path.join(root, hw, model));
     const seen = new Set(own.map((e) => e.name));
     // mi35x runs of 2025-11-27..30 were uploaded under `unknown/`; the hw folder wins on a name clash.
-    const adopted = listDir(path.join(root, 'unknown', model)).filter((e) => e.name.includes(`-${hw}-`) && !seen.has(e.name));
+    const adopted = this.listDir(path.join(root, 'unknown', model)).filter((e) => e.name.includes(`-${hw}-`) && !seen.has(e.name));
     return [...own, ...adopted].sort((a, b) => compareNames(a.name, b.name));
   }
 }
@@ -192,12 +214,12 @@ class MachineTree extends BaseTree {
   }
 
   onlineModelFolders(): string[] {
-    return listDir(path.join(this.baseDir, 'online')).filter((e) => e.isDir).map((e) => e.name);
+    return this.listDir(path.join(this.baseDir, 'online')).filter((e) => e.isDir).map((e) => e.name);
   }
 
-  onlineEntries(hw: Hardware, model: string): DirEntry[] {
+  protected readOnlineEntries(hw: Hardware, model: string): DirEntry[] {
     const foreign = `-${OTHER_HW[hw]}-`;
-    return listDir(path.join(this.baseDir, 'online', model)).filter((e) => !e.name.includes(foreign));
+    return this.listDir(path.join(this.baseDir, 'online', model)).filter((e) => !e.name.includes(foreign));
   }
 }
 
