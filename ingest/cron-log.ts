@@ -127,7 +127,9 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   if (text.includes('bash:') && text.includes('No such file or directory')) {
     return base({ status: 'fail', error: 'Script not found', ruleId: 'C1', skippedReason, failingLine: classifyFailingLine(text) });
   }
-  const folded = foldCase(text);
+  // Folding a long log costs as much as decoding it: done only when a rule needs it.
+  let foldedText: string | null = null;
+  const folded = (): string => (foldedText ??= foldCase(text));
   const docker = matchDockerPattern(text, folded);
   if (docker) {
     // Pattern 3 also matches runs that completed (compat quirk, SPEC §11 #7): say so in the note.
@@ -161,7 +163,7 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   const runtime = RUNTIME.exec(text);
   if (runtime) result.runtimeMinutes = Math.trunc(Number(runtime[2]));
   if (result.status === 'fail') {
-    result.error = failErrorText(text, folded) ?? result.error;
+    result.error = failErrorText(text, folded()) ?? result.error;
     result.failingLine = classifyFailingLine(text);
     if (decided.ruleId === 'C6') result.note = 'compat quirk: any "FAIL" substring in a [test] log fails the job';
   }

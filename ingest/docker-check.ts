@@ -67,10 +67,20 @@ const DOCKER_PATTERNS: Array<{ message: string; test: (folded: string) => boolea
   { message: 'Failed to pull Docker image', test: (f) => inOrder(f, ['failed to pull', 'image might be a local build']) },
 ];
 
+/**
+ * A piece that every pattern's match must contain (at the same index, as folding keeps indices), chosen
+ * without `i`, `s` or `k`, the only letters that non-ASCII characters fold to: so a plain ASCII
+ * case-insensitive search on the raw text says exactly whether folding is worth doing (a long log
+ * without any of them is never folded).
+ */
+const DOCKER_CUES = /error:|found for today|mary ver|led to pull/i;
+
 /** The first docker-unavailable pattern (C2) that matches anywhere, case-insensitively; linear time. */
-export function matchDockerPattern(text: string, folded: string = foldCase(text)): DockerPattern | null {
+export function matchDockerPattern(text: string, folded: string | (() => string) = () => foldCase(text)): DockerPattern | null {
+  if (!DOCKER_CUES.test(text)) return null;
+  const lower = typeof folded === 'string' ? folded : folded();
   for (let i = 0; i < DOCKER_PATTERNS.length; i++) {
-    if (DOCKER_PATTERNS[i].test(folded)) return { index: i + 1, message: DOCKER_PATTERNS[i].message };
+    if (DOCKER_PATTERNS[i].test(lower)) return { index: i + 1, message: DOCKER_PATTERNS[i].message };
   }
   return null;
 }
