@@ -31,7 +31,7 @@ import {
 import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from './sanity';
 import { compareNames, type DirEntry, type SourceTree } from './source-tree';
 import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from './tasks';
-import { decodeUtf8Checked, looksBinary, readHead } from './text';
+import { decodeUtf8Checked, headOf, looksBinary, readHead } from './text';
 import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
 import type { IngestIssue, MetricRow } from './types';
 import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from './validation-logs';
@@ -101,10 +101,15 @@ export interface NightContext {
   extensions: boolean;
 }
 
+/** Code points of a log's head that the run-level rules search (§4.11). */
+const HEAD_CHARS = 2000;
+
 /** Reads files for one night and records why a file could not be used. */
 class FileReader {
   readonly issues: IngestIssue[] = [];
   private readonly heads = new Map<string, string | null>();
+  /** Files read whole this night, with the issues their reading recorded (a rule reads the same file again). */
+  private readonly texts = new Map<string, { bytes: Buffer; text: string; issues: IngestIssue[] }>();
 
   constructor(
     private readonly tree: SourceTree,
@@ -118,6 +123,13 @@ class FileReader {
 
   /** Whole file as text; throws the read error (callers turn it into their rule's error text). */
   text(file: string): string {
+    const cached = this.texts.get(file);
+    if (cached) {
+      // A second reading records its issues again, as reading the file twice did.
+      this.issues.push(...cached.issues.map((i) => ({ ...i })));
+      return cached.text;
+    }
+    const issuesBefore = this.issues.length;
     let buf: Buffer;
     try {
       buf = fs.readFileSync(file);
@@ -131,6 +143,7 @@ class FileReader {
       const reason = text.length === 0 ? 'has no decodable UTF-8 text' : 'has invalid UTF-8 bytes (dropped; file truncated or corrupt?)';
       this.issue('warn', 'undecodable_file', file, `${this.tree.rel(file)} ${reason}`);
     }
+    this.texts.set(file, { bytes: buf, text, issues: this.issues.slice(issuesBefore) });
     return text;
   }
 
@@ -150,7 +163,8 @@ class FileReader {
     if (this.heads.has(file)) return this.heads.get(file) ?? null;
     let head: string | null = null;
     try {
-      head = readHead(file, 2000);
+      const read = this.texts.get(file);
+      head = read ? headOf((size) => read.bytes.subarray(0, size), HEAD_CHARS) : readHead(file, HEAD_CHARS);
     } catch (err) {
       this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
     }

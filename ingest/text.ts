@@ -31,20 +31,20 @@ export function pyFloat(raw: string): number {
 export function cutCodePoints(text: string, max: number): string {
   // Fewer code units than `max` means fewer code points too; otherwise walk only the kept prefix.
   if (text.length <= max) return text;
-  let end = 0;
-  for (let kept = 0; end < text.length && kept < max; kept++) end += (text.codePointAt(end) as number) > 0xffff ? 2 : 1;
+  const end = codePointEnd(text, max);
   return end < text.length ? `${text.slice(0, end)}...` : text;
+}
+
+/** Code-unit index just past the first `count` code points (the text's length when it has fewer). */
+function codePointEnd(text: string, count: number): number {
+  let end = 0;
+  for (let kept = 0; end < text.length && kept < count; kept++) end += (text.codePointAt(end) as number) > 0xffff ? 2 : 1;
+  return end;
 }
 
 /** First `count` code points. */
 export function firstCodePoints(text: string, count: number): string {
-  let out = '';
-  let n = 0;
-  for (const ch of text) {
-    if (n++ >= count) break;
-    out += ch;
-  }
-  return out;
+  return text.slice(0, codePointEnd(text, count));
 }
 
 const STRICT = new TextDecoder('utf-8', { fatal: true });
@@ -68,17 +68,33 @@ export function readText(path: string): string {
   return decodeUtf8(fs.readFileSync(path));
 }
 
-/** The first `chars` code points of a file (reads a bounded prefix: 4 bytes per code point at most). */
+/**
+ * The first `chars` code points of a file, decoded from a bounded prefix (4 bytes per code point at
+ * most). `readPrefix(size)` returns the file's first `size` bytes (fewer at its end): from disk, or
+ * from bytes already read, with the same result.
+ */
+export function headOf(readPrefix: (size: number) => Buffer, chars: number): string {
+  // Dropped undecodable bytes yield no characters, so read on until enough are decoded.
+  for (let size = chars * 4; ; size *= 4) {
+    const prefix = readPrefix(size);
+    const text = decodeUtf8(prefix);
+    if (prefix.length < size || countsMoreThan(text, chars)) return firstCodePoints(text, chars);
+  }
+}
+
+/** True when `text` holds more than `count` code points. */
+function countsMoreThan(text: string, count: number): boolean {
+  return codePointEnd(text, count) < text.length;
+}
+
+/** The first `chars` code points of a file (reads a bounded prefix). */
 export function readHead(path: string, chars: number): string {
   const fd = fs.openSync(path, 'r');
   try {
-    // Dropped undecodable bytes yield no characters, so read on until enough are decoded.
-    for (let size = chars * 4; ; size *= 4) {
+    return headOf((size) => {
       const buf = Buffer.alloc(size);
-      const n = fs.readSync(fd, buf, 0, size, 0);
-      const text = decodeUtf8(buf.subarray(0, n));
-      if (n < size || Array.from(text).length > chars) return firstCodePoints(text, chars);
-    }
+      return buf.subarray(0, fs.readSync(fd, buf, 0, size, 0));
+    }, chars);
   } finally {
     fs.closeSync(fd);
   }
