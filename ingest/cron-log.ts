@@ -127,10 +127,7 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   if (text.includes('bash:') && text.includes('No such file or directory')) {
     return base({ status: 'fail', error: 'Script not found', ruleId: 'C1', skippedReason, failingLine: classifyFailingLine(text) });
   }
-  // Folding a long log costs as much as decoding it: done only when a rule needs it.
-  let foldedText: string | null = null;
-  const folded = (): string => (foldedText ??= foldCase(text));
-  const docker = matchDockerPattern(text, folded);
+  const docker = matchDockerPattern(text);
   if (docker) {
     // Pattern 3 also matches runs that completed (compat quirk, SPEC §11 #7): say so in the note.
     const note =
@@ -163,7 +160,8 @@ export function parseCronLog(text: string, fileName: string): CronLogResult {
   const runtime = RUNTIME.exec(text);
   if (runtime) result.runtimeMinutes = Math.trunc(Number(runtime[2]));
   if (result.status === 'fail') {
-    result.error = failErrorText(text, folded()) ?? result.error;
+    // Folding a long log costs as much as decoding it: only a failed job's error text needs it.
+    result.error = failErrorText(text, foldCase(text)) ?? result.error;
     result.failingLine = classifyFailingLine(text);
     if (decided.ruleId === 'C6') result.note = 'compat quirk: any "FAIL" substring in a [test] log fails the job';
   }

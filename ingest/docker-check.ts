@@ -29,11 +29,44 @@ export function foldCase(text: string): string {
   return text.replace(/[İıſ]/g, (c) => (c === 'ſ' ? 's' : 'i')).toLowerCase();
 }
 
-/** True when `parts` occur in this order, each starting after the previous one ends (`a.*b.*c`, dot-all). */
-function inOrder(folded: string, parts: readonly string[], from = 0): boolean {
+/**
+ * Where `needle` (lowercase ASCII) occurs in `foldCase(text)`, found in `text` itself: folding keeps
+ * indices, and the only non-ASCII characters that fold to ASCII are İ ı → i, ſ → s, K → k, so a
+ * case-insensitive regex with those added matches exactly there, without copying a long log.
+ */
+function foldedNeedle(needle: string, flags: 'g' | 'y'): RegExp {
+  const extra: Record<string, string> = { i: '[iIİı]', s: '[sSſ]', k: '[kKK]' };
+  const body = [...needle].map((c) => extra[c] ?? c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('');
+  return new RegExp(body, `i${flags}`);
+}
+
+const needles = new Map<string, { anywhere: RegExp; at: RegExp }>();
+
+function needleRegexes(needle: string): { anywhere: RegExp; at: RegExp } {
+  let found = needles.get(needle);
+  if (!found) needles.set(needle, (found = { anywhere: foldedNeedle(needle, 'g'), at: foldedNeedle(needle, 'y') }));
+  return found;
+}
+
+/** `foldCase(text).indexOf(needle, from)` without folding. */
+function indexOfFolded(text: string, needle: string, from: number): number {
+  const re = needleRegexes(needle).anywhere;
+  re.lastIndex = from;
+  return re.exec(text)?.index ?? -1;
+}
+
+/** `foldCase(text).startsWith(needle, at)` without folding. */
+function startsWithFolded(text: string, needle: string, at: number): boolean {
+  const re = needleRegexes(needle).at;
+  re.lastIndex = at;
+  return re.test(text);
+}
+
+/** True when `parts` occur in this order, each starting after the previous one ends (`a.*b.*c`, dot-all, case-folded). */
+function inOrder(text: string, parts: readonly string[], from = 0): boolean {
   let at = from;
   for (const part of parts) {
-    const i = folded.indexOf(part, at);
+    const i = indexOfFolded(text, part, at);
     if (i < 0) return false;
     at = i + part.length;
   }
@@ -41,13 +74,14 @@ function inOrder(folded: string, parts: readonly string[], from = 0): boolean {
 }
 
 /** Pattern 1: `ERROR:\s*Could not find and (pull|obtain) any valid` … later `image`. */
-function couldNotFindImage(folded: string): boolean {
-  for (let i = folded.indexOf('error:'); i >= 0; i = folded.indexOf('error:', i + 1)) {
+function couldNotFindImage(text: string): boolean {
+  for (let i = indexOfFolded(text, 'error:', 0); i >= 0; i = indexOfFolded(text, 'error:', i + 1)) {
     let j = i + 'error:'.length;
-    while (j < folded.length && isPyWhitespace(folded[j])) j++;
+    // Folding never turns a character into whitespace or whitespace into something else.
+    while (j < text.length && isPyWhitespace(text[j])) j++;
     for (const verb of ['pull', 'obtain']) {
       const phrase = `could not find and ${verb} any valid`;
-      if (folded.startsWith(phrase, j)) return folded.indexOf('image', j + phrase.length) >= 0;
+      if (startsWithFolded(text, phrase, j)) return indexOfFolded(text, 'image', j + phrase.length) >= 0;
     }
   }
   return false;
@@ -59,28 +93,18 @@ export interface DockerPattern {
   message: string;
 }
 
-const DOCKER_PATTERNS: Array<{ message: string; test: (folded: string) => boolean }> = [
+const DOCKER_PATTERNS: Array<{ message: string; test: (text: string) => boolean }> = [
   { message: 'Docker image not available', test: couldNotFindImage },
-  { message: 'Docker image not found for today or yesterday', test: (f) => inOrder(f, ['no image found for today', 'yesterday either']) },
-  { message: 'Docker image not available (tried primary and fallback)', test: (f) => inOrder(f, ['primary version', 'not found', 'fallback', 'not found']) },
-  { message: 'Docker image not found', test: (f) => inOrder(f, ['error:', 'image', 'not found']) },
-  { message: 'Failed to pull Docker image', test: (f) => inOrder(f, ['failed to pull', 'image might be a local build']) },
+  { message: 'Docker image not found for today or yesterday', test: (t) => inOrder(t, ['no image found for today', 'yesterday either']) },
+  { message: 'Docker image not available (tried primary and fallback)', test: (t) => inOrder(t, ['primary version', 'not found', 'fallback', 'not found']) },
+  { message: 'Docker image not found', test: (t) => inOrder(t, ['error:', 'image', 'not found']) },
+  { message: 'Failed to pull Docker image', test: (t) => inOrder(t, ['failed to pull', 'image might be a local build']) },
 ];
 
-/**
- * A piece that every pattern's match must contain (at the same index, as folding keeps indices), chosen
- * without `i`, `s` or `k`, the only letters that non-ASCII characters fold to: so a plain ASCII
- * case-insensitive search on the raw text says exactly whether folding is worth doing (a long log
- * without any of them is never folded).
- */
-const DOCKER_CUES = /error:|found for today|mary ver|led to pull/i;
-
-/** The first docker-unavailable pattern (C2) that matches anywhere, case-insensitively; linear time. */
-export function matchDockerPattern(text: string, folded: string | (() => string) = () => foldCase(text)): DockerPattern | null {
-  if (!DOCKER_CUES.test(text)) return null;
-  const lower = typeof folded === 'string' ? folded : folded();
+/** The first docker-unavailable pattern (C2) that matches anywhere, case-insensitively as Python's IGNORECASE; linear time. */
+export function matchDockerPattern(text: string): DockerPattern | null {
   for (let i = 0; i < DOCKER_PATTERNS.length; i++) {
-    if (DOCKER_PATTERNS[i].test(lower)) return { index: i + 1, message: DOCKER_PATTERNS[i].message };
+    if (DOCKER_PATTERNS[i].test(text)) return { index: i + 1, message: DOCKER_PATTERNS[i].message };
   }
   return null;
 }
