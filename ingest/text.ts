@@ -2,6 +2,7 @@
  * Text helpers shared by the pure parsers. The original ingest was Python: its `\s`, `.strip()`,
  * `float()` and code-point string lengths differ from JavaScript's, and compat values depend on them.
  */
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 
 /** Python's `str` whitespace (`\s` in a str regex, `str.strip()`), as a regex character-class body. */
@@ -57,6 +58,8 @@ export function decodeUtf8(buf: Buffer): string {
 
 /** Same, and says whether bytes were dropped (for the skip tracker). */
 export function decodeUtf8Checked(buf: Buffer): { text: string; dropped: boolean } {
+  // ASCII bytes are their own characters: a one-byte copy, no UTF-8 validation needed.
+  if (isAscii(buf)) return { text: buf.toString('latin1'), dropped: false };
   try {
     return { text: STRICT.decode(buf), dropped: false };
   } catch {
