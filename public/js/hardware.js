@@ -10,7 +10,7 @@
     new window.Chart(pr, {
       type: 'line',
       data: { labels: h.dates, datasets: [{ label: 'Pass rate of tasks with a verdict (%)', data: h.passRate, borderColor: '#198754', backgroundColor: 'rgba(25,135,84,.15)', fill: true, spanGaps: true, tension: 0.2 }] },
-      options: { responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { min: 0, max: 100 } } },
     });
   }
   var g = document.getElementById('gsm8k-chart');
@@ -24,7 +24,7 @@
           return { label: n, data: h.gsm8k[n], borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], spanGaps: true, tension: 0.2 };
         }),
       },
-      options: { responsive: true, maintainAspectRatio: false, scales: { y: { suggestedMin: 70, suggestedMax: 100, title: { display: true, text: 'GSM8K (%)' } } } },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { suggestedMin: 70, suggestedMax: 100, title: { display: true, text: 'GSM8K (%)' } } } },
     });
   }
 })();

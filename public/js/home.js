@@ -14,7 +14,7 @@
           { label: 'MI35X', data: data.mi35x, backgroundColor: 'rgba(25,135,84,.7)', borderColor: 'rgba(25,135,84,1)', borderWidth: 1 },
         ],
       },
-      options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { stepSize: 1 } } } },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { stepSize: 1 } } } },
     });
   }
   // Keep the chosen tab in the URL so the Status tab can be linked.

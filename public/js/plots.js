@@ -38,6 +38,7 @@
       data: { labels: loads, datasets: datasets },
       options: {
         responsive: true,
+        animation: false,
         maintainAspectRatio: false,
         scales: {
           x: { title: { display: true, text: points[0].load_kind === 'request_rate' ? 'request rate' : 'concurrency' } },

@@ -15,7 +15,7 @@
           { label: 'NVIDIA Tests', data: d.nvidia, backgroundColor: 'rgba(255,193,7,.8)' },
         ],
       },
-      options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, title: { display: true, text: 'Number of Tests' } } } },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, title: { display: true, text: 'Number of Tests' } } } },
     });
   }
   var tr = document.getElementById('trend-chart');
@@ -32,6 +32,7 @@
       },
       options: {
         responsive: true,
+        animation: false,
         maintainAspectRatio: false,
         scales: {
           y: { min: 0, max: 100, title: { display: true, text: 'Coverage (%)' } },
