@@ -6,7 +6,7 @@
  *   (c) a full-history-sized backfill (~105 nights synthesised from the fixture) through `--backfill`.
  * Prints a table and writes bench/out/bench-<time>.json and bench/out/latest.json.
  *
- *   npx tsx bench/run.ts [--only a,b,c] [--fixture <dir>] [--nights 105] [--keep]
+ *   npx tsx bench/run.ts [--only a,b,…] [--fixture <dir>] [--nights 105] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +15,8 @@ import path from 'node:path';
 import { HARDWARE, PROJECT_ROOT } from '../config';
 import { todayIn } from '../cli/ingest';
 import { runAdversarialBench } from './adversarial';
+import { benchRow, printTable, type BenchRow as Row, type BenchSection } from './report';
+import { buildSyntheticDb } from './synthetic-db';
 import { buildSyntheticTree, datesEndingAt, FIXTURE_DATES } from './synthetic-tree';
 
 const TARGETS = { ingestMs: 500, maxRssMb: 300, adversarialMs: 200 };
@@ -22,14 +24,6 @@ const COLD_RUNS = 3;
 const CLI = path.join(PROJECT_ROOT, 'bin', 'ci-dash.js');
 const CLI_BUILT = fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js'));
 const TIME_BIN = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
-interface Row {
-  bench: string;
-  metric: string;
-  value: string;
-  target: string;
-  ok: boolean | null;
-}
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(name);
@@ -56,13 +50,7 @@ function cliIngest(args: string[], env: NodeJS.ProcessEnv = {}): { wallMs: numbe
 }
 
 const mb = (kb: number) => kb / 1024;
-const row = (bench: string, metric: string, value: number | string, unit: string, target?: number): Row => ({
-  bench,
-  metric,
-  value: typeof value === 'number' ? `${value.toFixed(value < 10 ? 2 : 0)} ${unit}` : value,
-  target: target === undefined ? '' : `< ${target} ${unit}`,
-  ok: target === undefined || typeof value !== 'number' ? null : value < target,
-});
+const row = benchRow;
 
 function benchFixture(fixture: string, work: string): { rows: Row[]; data: unknown } {
   const rows: Row[] = [];
@@ -120,15 +108,32 @@ function benchBackfill(fixture: string, work: string, nights: number): { rows: R
   return { rows, data };
 }
 
-function printTable(rows: Row[]): void {
-  const head: Row = { bench: 'bench', metric: 'metric', value: 'value', target: 'target', ok: null };
-  const cells = [head, ...rows].map((r) => [r.bench, r.metric, r.value, r.target, r === head ? 'ok' : r.ok === null ? '' : r.ok ? 'yes' : 'NO']);
-  const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-  for (const c of cells) process.stdout.write(`${c.map((v, i) => (i === 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')}\n`);
+/** What every section gets: the fixture, a scratch folder removed afterwards, and the 100× DB on demand. */
+export interface BenchContext {
+  fixture: string;
+  work: string;
+  nights: number;
+  /** The synthetic DB 100× the fixture (bench/synthetic-db.ts), built once on first use. */
+  syntheticDb(): Promise<string>;
 }
 
-function main(argv: string[]): void {
-  const only = arg(argv, '--only', 'a,b,c').split(',');
+/**
+ * Sections in run order, selected with `--only`. a–c are the ingest figures; the others each measure
+ * one issue's targets (they import their own modules lazily so `--only a` stays quick).
+ */
+const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection> | BenchSection> = {
+  a: (ctx) => benchFixture(ctx.fixture, ctx.work),
+  b: () => benchAdversarial(),
+  c: (ctx) => benchBackfill(ctx.fixture, ctx.work, ctx.nights),
+};
+
+async function main(argv: string[]): Promise<void> {
+  const only = arg(argv, '--only', Object.keys(SECTIONS).join(',')).split(',');
+  const unknown = only.filter((k) => !(k in SECTIONS));
+  if (unknown.length) {
+    process.stderr.write(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}\n`);
+    process.exit(2);
+  }
   const fixture = path.resolve(arg(argv, '--fixture', path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'sglang-ci-logs')));
   const nights = Number(arg(argv, '--nights', '105'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-dash-bench-'));
@@ -136,14 +141,29 @@ function main(argv: string[]): void {
   // Timings on a shared machine mean little without the load they were taken under.
   const loadBefore = os.loadavg()[0];
   const results: Record<string, unknown> = { when: new Date().toISOString(), host: { cpus: os.cpus().length, node: process.version, loadavg1Before: loadBefore }, fixture };
-  const collect = (key: string, out: { rows: Row[]; data: unknown }) => {
-    rows.push(...out.rows);
-    results[key] = out.data;
+  let synthetic: Promise<string> | null = null;
+  const ctx: BenchContext = {
+    fixture,
+    work,
+    nights,
+    syntheticDb() {
+      synthetic ??= (async () => {
+        const dbPath = path.join(work, 'synthetic-100x.db');
+        const info = await buildSyntheticDb(fixture, dbPath, 100);
+        results.syntheticDb = info;
+        rows.push(row('synthetic 100× DB', `${info.runs} runs over ${info.nights} nights × ${info.machinesPerHardware} machines/hw`, info.bytes / 1048576, 'MB'));
+        return dbPath;
+      })();
+      return synthetic;
+    },
   };
   try {
-    if (only.includes('a')) collect('a', benchFixture(fixture, work));
-    if (only.includes('b')) collect('b', benchAdversarial());
-    if (only.includes('c')) collect('c', benchBackfill(fixture, work, nights));
+    for (const key of Object.keys(SECTIONS)) {
+      if (!only.includes(key)) continue;
+      const out = await SECTIONS[key](ctx);
+      rows.push(...out.rows);
+      results[key] = out.data;
+    }
   } finally {
     if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
     else process.stdout.write(`kept ${work}\n`);
@@ -159,4 +179,7 @@ function main(argv: string[]): void {
   process.stdout.write(`${failed === 0 ? 'All targets met' : `${failed} target(s) missed`}; results in bench/out/latest.json\n`);
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
