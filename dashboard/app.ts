@@ -48,7 +48,8 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
 
   app.use((req: Request, res: Response) => {
     if (req.path.startsWith('/api/')) res.status(404).json({ error: 'Not found' });
-    else res.status(404).type('text/plain').send('Not found');
+    // SPEC §7.1: an unknown page gets the page template; invalid parameters of a known page stay plain text.
+    else res.status(404).render('error', { title: 'Page not found', message: `There is no page at ${req.path}. The navigation bar above lists every page.` });
   });
   // Errors: never a stack trace or a filesystem path to the client.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -69,7 +70,7 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
     }
     process.stderr.write(`[dashboard] ${req.method} ${req.path}: ${redactSecrets(String((err as Error)?.stack ?? err))}\n`);
     if (api) res.status(500).json({ error: 'Internal server error' });
-    else res.status(500).type('text/plain').send('Internal server error');
+    else res.status(500).render('error', { title: 'Internal server error', message: 'The page could not be built. The error is in the server log; reloading may help if the database was being replaced.' });
   });
   return { app, ctx };
 }

@@ -72,6 +72,18 @@ describe('home', () => {
   });
 });
 
+describe('unknown pages', () => {
+  it('get the 404 page template with the navigation, the path not interpreted as markup', async () => {
+    const r = await page('/no-such-page/%3Cscript%3Ealert(1)%3C%2Fscript%3E');
+    expect(r.status).toBe(404);
+    expect(r.type).toMatch(/^text\/html/);
+    expect(r.html).toContain('Page not found');
+    expect(r.html).toContain('href="/hardware/mi30x"');
+    expect(r.html).not.toContain('<script>alert(1)');
+    expect(r.html).toContain('There is no page at /no-such-page/');
+  });
+});
+
 describe('hardware page', () => {
   it('shows the known failing PD task with its error, rule and cron log link', async () => {
     const { status, html } = await page('/hardware/mi30x?date=20251130');
