@@ -24,7 +24,8 @@
         label: series[m][0],
         borderColor: series[m][1],
         backgroundColor: series[m][1],
-        yAxisID: m === 'itl_ms' ? 'y2' : 'y',
+        // E2E is seconds-scale; TTFT and ITL share the right axis so neither is flattened against it.
+        yAxisID: m === 'e2e_latency_ms' ? 'y' : 'y2',
         data: loads.map(function (l) {
           var hit = points.find(function (p) { return p.load_value === l && p.metric === m; });
           return hit ? hit.value : null;
@@ -42,8 +43,8 @@
         maintainAspectRatio: false,
         scales: {
           x: { title: { display: true, text: points[0].load_kind === 'request_rate' ? 'request rate' : 'concurrency' } },
-          y: { title: { display: true, text: 'ms' } },
-          y2: { position: 'right', title: { display: true, text: 'ITL (ms)' }, grid: { drawOnChartArea: false } },
+          y: { title: { display: true, text: 'E2E latency (ms)' } },
+          y2: { position: 'right', title: { display: true, text: 'TTFT / ITL (ms)' }, grid: { drawOnChartArea: false } },
         },
       },
     });

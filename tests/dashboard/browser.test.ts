@@ -8,7 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOracleDb } from '../helpers/oracle-db';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/browser';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/server';
 import { buildIngestedDb } from './helpers';
@@ -69,7 +69,7 @@ describe('page kinds in Chromium', () => {
       expect(await page.locator('.summary-card').count()).toBe(2);
       expect(await chartsDrawn(page)).toBe(1);
       expect(await page.locator('#recent-activity tbody tr').count()).toBeGreaterThanOrEqual(14);
-      await page.screenshot({ path: '/tmp/dashboard-home.png', fullPage: true });
+      await saveScreenshot(page, 'home');
       await page.click('#status-tab');
       await expect.poll(() => page.locator('#health-table').isVisible()).toBe(true);
       expect(await page.locator('#health-table').innerText()).toContain('Schema version');
@@ -102,7 +102,7 @@ describe('page kinds in Chromium', () => {
       expect(await pd.locator('details.task-error pre').isVisible()).toBe(true);
       expect(await pd.locator('details.task-error pre').innerText()).toContain('Prefill Server container stopped');
       expect(await chartsDrawn(page)).toBe(2);
-      await page.screenshot({ path: '/tmp/dashboard-hardware.png', fullPage: true });
+      await saveScreenshot(page, 'hardware-mi30x');
     } finally {
       await page.close();
     }
@@ -114,6 +114,7 @@ describe('page kinds in Chromium', () => {
       expect(problems).toEqual([]);
       expect(await page.locator('#machine-select').count()).toBe(0);
       expect(await page.locator('[data-task="DeepSeek MTP Test"]').count()).toBe(1);
+      await saveScreenshot(page, 'hardware-mi35x');
     } finally {
       await page.close();
     }
@@ -127,6 +128,7 @@ describe('page kinds in Chromium', () => {
       expect(widths.length).toBeGreaterThan(0);
       for (const w of widths) expect(w).toBeGreaterThan(0);
       expect(await chartsDrawn(page)).toBeGreaterThan(0);
+      await saveScreenshot(page, 'plots-mi30x');
     } finally {
       await page.close();
     }
@@ -139,6 +141,7 @@ describe('page kinds in Chromium', () => {
       expect(await page.locator('#coverage-pct').innerText()).toMatch(/^\d+%$/);
       expect(await chartsDrawn(page)).toBe(2);
       expect(await page.locator('#breakdown tbody tr').count()).toBeGreaterThan(5);
+      await saveScreenshot(page, 'upstream-ci');
     } finally {
       await page.close();
     }

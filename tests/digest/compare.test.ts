@@ -8,7 +8,7 @@ import { kyselyFor, openReader } from '../../database/connection';
 import { compareCsvFiles, compareRuns, loadRunSnapshot, parseRunRef, perfDelta, type RunSnapshot } from '../../digest/compare';
 import { parseImageTag } from '../../digest/image-tag';
 import { parsePerfCsv } from '../../ingest/perf-csv';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/browser';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -174,6 +174,7 @@ describe('run vs run on the oracle rows', () => {
       expect(await page.textContent('tr[data-task="PD Disaggregation Tests"] .task-change')).toBe('fail → not run');
       expect(await page.inputValue('input[name=a_date]')).toBe('2025-11-30');
       expect(await page.inputValue('input[name=b_date]')).toBe('2025-12-17');
+      await saveScreenshot(page, 'compare');
       // Swap and submit: the URL becomes the swapped permalink.
       await page.click('#swap-runs');
       await Promise.all([page.waitForURL(/\/compare\?a=mi30x%3A20251217&b=mi30x%3A20251130$/), page.click('button[type=submit]')]);

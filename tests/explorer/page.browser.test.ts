@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { openWriter, checkpoint } from '../../database/connection';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { oracleDbInTemp } from './helpers';
 
@@ -56,6 +56,7 @@ describe('/database page', () => {
     // The SQL lives in the URL: the page is a permalink, and the exports follow it.
     expect(new URL(page.url()).searchParams.get('sql')).toBe(sql);
     expect(await page.getAttribute('#export-csv', 'href')).toMatch(/^\/api\/database\/query\?sql=.*format=csv/);
+    await saveScreenshot(page, 'database');
 
     // An error keeps the query in the editor and shows SQLite's message.
     await page.fill('#sql-editor', 'SELECT nope FROM test_runs');

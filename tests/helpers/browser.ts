@@ -1,5 +1,8 @@
 /** A real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core. */
-import { chromium, type Browser } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../config';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -10,4 +13,17 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
   return { browser, close: () => browser.close() };
+}
+
+/** Where page screenshots go for a human to look at (git-ignored; CI keeps the folder as output). */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.join(PROJECT_ROOT, 'test-output', 'screenshots');
+
+/** Saves a full-page screenshot as `<SCREENSHOT_DIR>/<name>.png` and returns its path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  // From the top, so sticky table headers sit where a reader first sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
 }
