@@ -2,6 +2,7 @@
  * JSON payloads of the dashboard API (SPEC §7.2), shared by the routes, the page views and the tests.
  */
 import type { Hardware } from '../config';
+import type { TaskCounts } from '../database/schema';
 
 export type TaskStatus = 'pass' | 'fail' | 'unknown' | 'not run';
 export type OverallStatus = 'passed' | 'failed' | 'partial' | 'unknown';
@@ -31,12 +32,7 @@ export interface SanityResults {
   log_file: string | null;
 }
 
-export interface RunStats {
-  total_tasks: number;
-  passed_tasks: number;
-  failed_tasks: number;
-  unknown_tasks: number;
-  not_run: number;
+export interface RunStats extends TaskCounts {
   tasks_run: number;
   overall_status: OverallStatus;
   /** passed / (passed + failed) × 100, 1 decimal; null without any verdict. */

@@ -4,6 +4,15 @@
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+/** The task counters of a run, as `test_runs` stores them (computed at ingest, read by pages and digests). */
+export interface TaskCounts {
+  total_tasks: number;
+  passed_tasks: number;
+  failed_tasks: number;
+  unknown_tasks: number;
+  not_run: number;
+}
+
 export interface TestRunsTable {
   id: Generated<number>;
   run_date: string;

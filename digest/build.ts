@@ -8,16 +8,9 @@ import { dashed } from '../dashboard/validate';
 import { parseImageTag } from './image-tag';
 import type { NightChanges, StreakFacts } from '../dashboard/queries/history';
 import { taskExists } from '../dashboard/queries/runs';
-import type { AlertRow, PlotRow, RunRow, SanityRow, TaskRow } from './queries';
+import type { AlertRow, NightRows, PlotRow, TaskRow } from './queries';
 
-export interface DigestInput {
-  hw: Hardware;
-  date: string;
-  machine: string;
-  machines: string[];
-  run: RunRow;
-  tasks: TaskRow[];
-  sanity: SanityRow[];
+export interface DigestInput extends NightRows {
   /** New failures and recoveries vs the previous night (the dashboard's rule). */
   changes: NightChanges;
   /** Per task (and `Sanity: {model}`), the current failing streak. */

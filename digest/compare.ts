@@ -12,7 +12,7 @@ import { modeOfResultDir, violates } from '../alerts/rules';
 import { parseImageTag } from './image-tag';
 import {
   resolveRun, runMetrics, runSanity, runTasks,
-  type MetricValueRow, type RunRow, type SanityRow, type TaskRow,
+  type MetricValueRow, type NightRows, type SanityRow, type TaskRow,
 } from './queries';
 
 export interface RunRef {
@@ -36,14 +36,7 @@ export function formatRunRef(ref: { hw: string; date: string; machine: string | 
   return `${ref.hw}:${ref.date}${ref.machine ? `:${ref.machine}` : ''}`;
 }
 
-export interface RunSnapshot {
-  hw: Hardware;
-  date: string;
-  machine: string;
-  machines: string[];
-  run: RunRow;
-  tasks: TaskRow[];
-  sanity: SanityRow[];
+export interface RunSnapshot extends NightRows {
   metrics: MetricValueRow[];
 }
 

@@ -27,6 +27,17 @@ export type MetricValueRow = Omit<Selectable<BenchmarkMetricsTable>, 'id' | 'tes
 
 export type PlotRow = Pick<Selectable<PlotAssetsTable>, 'model' | 'file_name' | 'rel_path'>;
 
+/** One run of one night as both the digest and the run comparison load it. */
+export interface NightRows {
+  hw: Hardware;
+  date: string;
+  machine: string;
+  machines: string[];
+  run: RunRow;
+  tasks: TaskRow[];
+  sanity: SanityRow[];
+}
+
 export type AlertRow = Pick<AlertEvent, 'kind' | 'subject' | 'metric' | 'load_value' | 'current_value' | 'baseline_value' | 'baseline_desc' | 'delta_pct' | 'state'>;
 
 async function runMeta(db: Db, run: TestRun): Promise<RunRow> {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MODEL_DIRS, deepseekDir, type Hardware } from '../config';
+import type { TaskCounts } from '../database/schema';
 import { collectResultDirMetrics } from './benchmark-metrics';
 import { missingCronLog, parseCronLog, unreadableCronLog, type CronLogResult } from './cron-log';
 import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, type DockerCheckFormat } from './docker-check';
@@ -54,12 +55,7 @@ export interface TaskRow {
   };
 }
 
-export interface RunStats {
-  total_tasks: number;
-  passed_tasks: number;
-  failed_tasks: number;
-  unknown_tasks: number;
-  not_run: number;
+export interface RunStats extends TaskCounts {
   overall_status: 'passed' | 'failed' | 'partial' | 'unknown';
 }
 
