@@ -15,15 +15,13 @@ import path from 'node:path';
 import { HARDWARE, PROJECT_ROOT } from '../config';
 import { todayIn } from '../cli/ingest';
 import { runAdversarialBench } from './adversarial';
+import { CLI_BUILT, runCli } from './cli-process';
 import { benchRow, printTable, type BenchRow as Row, type BenchSection } from './report';
 import { buildSyntheticDb } from './synthetic-db';
 import { buildSyntheticTree, datesEndingAt, FIXTURE_DATES } from './synthetic-tree';
 
 const TARGETS = { ingestMs: 500, maxRssMb: 300, adversarialMs: 200 };
 const COLD_RUNS = 3;
-const CLI = path.join(PROJECT_ROOT, 'bin', 'ci-dash.js');
-const CLI_BUILT = fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js'));
-const TIME_BIN = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(name);
@@ -36,17 +34,6 @@ function childIngest(dbPath: string, baseDir: string, dates: string[], extension
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child-ingest.ts'), payload], { encoding: 'utf8', cwd: PROJECT_ROOT });
   if (res.status !== 0) throw new Error(`child ingest failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
-}
-
-/** Runs the compiled CLI; wall time measured here, peak RSS from GNU time when available. */
-function cliIngest(args: string[], env: NodeJS.ProcessEnv = {}): { wallMs: number; maxRssKb: number | null; code: number; stderr: string; lastLine: string } {
-  const argv = TIME_BIN ? [TIME_BIN, '-v', process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-  const t0 = process.hrtime.bigint();
-  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr);
-  const lines = res.stdout.trim().split('\n');
-  return { wallMs, maxRssKb: rss ? Number(rss[1]) : null, code: res.status ?? -1, stderr: res.stderr, lastLine: lines[lines.length - 1] ?? '' };
 }
 
 const mb = (kb: number) => kb / 1024;
@@ -69,7 +56,7 @@ function benchFixture(fixture: string, work: string): { rows: Row[]; data: unkno
   if (CLI_BUILT) {
     const nightsFile = path.join(work, 'a-nights.json');
     fs.writeFileSync(nightsFile, JSON.stringify({ test_runs: FIXTURE_DATES.flatMap((d) => HARDWARE.map((hw) => ({ run_date: d, hardware: hw }))) }));
-    const cli = cliIngest(['--db', path.join(work, 'a-cli.db'), '-q', 'ingest', '--base-dir', fixture, '--dates-from', nightsFile], { LOCK_DIR: work });
+    const cli = runCli(['--db', path.join(work, 'a-cli.db'), '-q', 'ingest', '--base-dir', fixture, '--dates-from', nightsFile], { LOCK_DIR: work });
     rows.push(row('a fixture 10 nights × 2 hw', `CLI process wall time (exit ${cli.code})`, cli.wallMs, 'ms'));
     if (cli.maxRssKb !== null) rows.push(row('a fixture 10 nights × 2 hw', 'peak RSS, compiled CLI', mb(cli.maxRssKb), 'MB', TARGETS.maxRssMb));
     data.cli = cli;
@@ -100,7 +87,7 @@ function benchBackfill(fixture: string, work: string, nights: number): { rows: R
   rows.push(row(label, 'peak RSS, tsx child (incl. TS loader)', mb(inProc.maxRssKb), 'MB', TARGETS.maxRssMb));
   const data: Record<string, unknown> = { dates: [dates[0], dates[dates.length - 1]], links, inProcess: inProc };
   if (CLI_BUILT) {
-    const cli = cliIngest(['--db', path.join(work, 'c-cli.db'), '-q', 'ingest', '--base-dir', tree, '--backfill', String(nights)], { LOCK_DIR: work, CI_TIMEZONE: 'America/Chicago' });
+    const cli = runCli(['--db', path.join(work, 'c-cli.db'), '-q', 'ingest', '--base-dir', tree, '--backfill', String(nights)], { LOCK_DIR: work, CI_TIMEZONE: 'America/Chicago' });
     rows.push(row(label, `CLI --backfill ${nights} wall time (exit ${cli.code})`, cli.wallMs, 'ms'));
     if (cli.maxRssKb !== null) rows.push(row(label, 'peak RSS, compiled CLI', mb(cli.maxRssKb), 'MB', TARGETS.maxRssMb));
     data.cli = cli;
@@ -125,6 +112,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection> | Be
   a: (ctx) => benchFixture(ctx.fixture, ctx.work),
   b: () => benchAdversarial(),
   c: (ctx) => benchBackfill(ctx.fixture, ctx.work, ctx.nights),
+  h: async (ctx) => (await import('./srt')).benchSrt(ctx),
 };
 
 async function main(argv: string[]): Promise<void> {
