@@ -70,8 +70,9 @@ function runLabel(r: { job_id: string; topology: string | null; container: strin
   return [r.job_id, r.topology, tag, r.run_ts?.slice(0, 10)].filter(Boolean).join(' · ');
 }
 
-/** Runs matching the filters (skipped runs included, flagged), newest first. */
-export async function listSrtRuns(db: Db, f: SrtFilters, onlyJobId: string | null = null): Promise<SrtRunSummary[]> {
+/** Runs matching the filters (skipped runs included, flagged), newest first; only `jobIds` when given. */
+export async function listSrtRuns(db: Db, f: SrtFilters, jobIds: string[] | null = null): Promise<SrtRunSummary[]> {
+  if (jobIds !== null && jobIds.length === 0) return [];
   let q = db
     .selectFrom('srt_runs as r')
     .leftJoin('srt_points as p', 'p.job_id', 'r.job_id')
@@ -87,7 +88,7 @@ export async function listSrtRuns(db: Db, f: SrtFilters, onlyJobId: string | nul
       eb.fn.max('p.concurrency').as('max_concurrency'),
     ])
     .groupBy('r.job_id');
-  if (onlyJobId !== null) q = q.where('r.job_id', '=', onlyJobId);
+  if (jobIds !== null) q = q.where('r.job_id', 'in', jobIds);
   if (f.gpu) q = q.where('r.gpu_type', '=', f.gpu);
   if (f.topology) q = q.where('r.topology', '=', f.topology);
   if (f.isl !== null) q = q.where('r.isl', '=', f.isl);
@@ -251,7 +252,7 @@ export interface RunDetail {
 export async function runDetail(db: Db, jobId: string): Promise<RunDetail | null> {
   const row = await db.selectFrom('srt_runs').select(['metadata_json', 'config_json']).where('job_id', '=', jobId).executeTakeFirst();
   if (!row) return null;
-  const [run] = await listSrtRuns(db, { gpu: null, topology: null, isl: null, osl: null, container: null, tags: [] }, jobId);
+  const [run] = await listSrtRuns(db, { gpu: null, topology: null, isl: null, osl: null, container: null, tags: [] }, [jobId]);
   const parse = (text: string | null) => {
     try {
       return text ? (JSON.parse(text) as unknown) : null;

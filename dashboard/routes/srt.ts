@@ -92,9 +92,11 @@ export function srtRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = () => ctx.data.db();
 
-  async function selection(req: Request): Promise<{ all: SrtRunSummary[]; shown: SrtRunSummary[] }> {
-    const all = await listSrtRuns(db(), parseSrtFilters(req.query));
-    return { all, shown: shownRuns(all, parseRunList(req.query.runs)) };
+  /** The runs the charts draw; with `runs` in the URL only those are read, not the whole filtered list. */
+  async function shown(req: Request): Promise<SrtRunSummary[]> {
+    const filters = parseSrtFilters(req.query);
+    const selected = parseRunList(req.query.runs);
+    return shownRuns(await listSrtRuns(db(), filters, selected), selected);
   }
 
   router.get('/srt', async (_req, res) => {
@@ -105,8 +107,8 @@ export function srtRoutes(ctx: AppContext): Router {
 
   router.get('/api/srt/runs', async (req, res) => {
     const filters = parseSrtFilters(req.query);
-    const { all, shown } = await selection(req);
-    res.json({ filters, summary: summaryFigures(all), shown: shown.map((r) => r.job_id), runs: all });
+    const all = await listSrtRuns(db(), filters);
+    res.json({ filters, summary: summaryFigures(all), shown: shownRuns(all, parseRunList(req.query.runs)).map((r) => r.job_id), runs: all });
   });
 
   router.get('/api/srt/runs/:jobId', async (req, res) => {
@@ -122,23 +124,21 @@ export function srtRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/srt/pareto', async (req, res) => {
-    const { shown } = await selection(req);
-    res.json(await paretoData(db(), shown, parseYAxis(req.query.y), parseCutoff(req.query.cutoff)));
+    res.json(await paretoData(db(), await shown(req), parseYAxis(req.query.y), parseCutoff(req.query.cutoff)));
   });
 
   router.get('/api/srt/latency', async (req, res) => {
-    const { shown } = await selection(req);
-    res.json(await latencyData(db(), shown));
+    res.json(await latencyData(db(), await shown(req)));
   });
 
   router.get('/api/srt/points.csv', async (req, res) => {
-    const { shown } = await selection(req);
+    const runs = await shown(req);
     res.setHeader('Content-Disposition', 'attachment; filename="srt-points.csv"');
-    res.type('text/csv; charset=utf-8').send(await pointsCsv(db(), shown));
+    res.type('text/csv; charset=utf-8').send(await pointsCsv(db(), runs));
   });
 
   router.get('/api/srt/trend', async (req, res) => {
-    const { all } = await selection(req);
+    const all = await listSrtRuns(db(), parseSrtFilters(req.query));
     res.json({ trends: await frontierTrends(db(), all, parseYAxis(req.query.y), parseCutoff(req.query.cutoff)) });
   });
 

@@ -94,6 +94,15 @@ describe('/srt over a real server', () => {
     expect(cut.body.frontier[0].y).toBeCloseTo(cut.body.series[0].points.find((p: { concurrency: number }) => p.concurrency === 16).y, 12);
   });
 
+  it('selected runs: the filters still apply, runs without points or unknown ids are left out, newest first', async () => {
+    const series = async (p: string) => (await get(p)).body.series.map((s: { job_id: string }) => s.job_id);
+    expect(await series('/api/srt/pareto?runs=4401001,4401003')).toEqual(['4401003', '4401001']);
+    const v057 = encodeURIComponent('lmsysorg/sglang:v0.5.7-rocm700-mi30x');
+    expect(await series(`/api/srt/pareto?runs=4401001,4401002,4401004,999&container=${v057}`)).toEqual(['4401002']);
+    expect(await series('/api/srt/latency?runs=4401003&tag=legacy')).toEqual([]);
+    expect(await series('/api/srt/pareto?runs=,')).toEqual([]);
+  });
+
   it('CSV export has the points shown', async () => {
     const res = await fetch(`${server.url}/api/srt/points.csv?runs=4401001,4401003`);
     expect(res.headers.get('content-type')).toContain('text/csv');
