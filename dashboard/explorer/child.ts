@@ -14,7 +14,7 @@ function send(message: ChildMessage): void {
 process.on('message', (message: ParentMessage) => {
   try {
     const db = connections.get(message.job.dbPath);
-    send({ type: 'reply', id: message.id, ok: true, result: executeQuery(db, message.job) });
+    send({ type: 'reply', id: message.id, ok: true, json: executeQuery(db, message.job).json });
   } catch (err) {
     const error = err instanceof QueryRejected ? err.message : `Query failed: ${(err as Error).message}`;
     send({ type: 'reply', id: message.id, ok: false, error });

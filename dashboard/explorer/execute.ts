@@ -66,12 +66,17 @@ function cellValue(value: unknown, cellLimit: number): unknown {
   return value;
 }
 
-export function executeQuery(db: BetterSqlite3.Database, job: QueryJob): QueryResult {
+/**
+ * The result and its §8 JSON text. The text is assembled from the per-row JSON already made for the
+ * size bound, so neither the child nor the server has to serialize the rows a second time.
+ */
+export function executeQuery(db: BetterSqlite3.Database, job: QueryJob): { result: QueryResult; json: string } {
   const started = process.hrtime.bigint();
   const stmt = prepareReadOnly(db, job.sql);
   stmt.raw(true);
   const columns = stmt.columns().map((c) => c.name);
   const rows: unknown[][] = [];
+  const rowsJson: string[] = [];
   let truncated = false;
   // Bytes of the JSON envelope without rows, roughly; each row adds its JSON length plus a comma.
   let bytes = Buffer.byteLength(JSON.stringify(columns)) + 200;
@@ -83,16 +88,21 @@ export function executeQuery(db: BetterSqlite3.Database, job: QueryJob): QueryRe
         break;
       }
       const row = raw.map((v) => cellValue(v, job.cellLimit));
-      bytes += Buffer.byteLength(JSON.stringify(row)) + 1;
+      const rowJson = JSON.stringify(row);
+      bytes += Buffer.byteLength(rowJson) + 1;
       if (bytes > job.maxResponseBytes) {
         truncated = true;
         break;
       }
       rows.push(row);
+      rowsJson.push(rowJson);
     }
   } catch (err) {
     throw new QueryRejected((err as Error).message);
   }
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { columns, rows, row_count: rows.length, truncated, execution_time_ms: Math.round(elapsedMs * 100) / 100 };
+  const result: QueryResult = { columns, rows, row_count: rows.length, truncated, execution_time_ms: Math.round(elapsedMs * 100) / 100 };
+  // Same text as JSON.stringify(result), key for key.
+  const json = `{"columns":${JSON.stringify(columns)},"rows":[${rowsJson.join(',')}],"row_count":${result.row_count},"truncated":${truncated},"execution_time_ms":${JSON.stringify(result.execution_time_ms)}}`;
+  return { result, json };
 }

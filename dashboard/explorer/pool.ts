@@ -5,10 +5,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { ChildMessage, ParentMessage, QueryJob, QueryResult } from './protocol';
+import type { ChildMessage, ParentMessage, QueryJob } from './protocol';
 
 export type PoolOutcome =
-  | { kind: 'ok'; result: QueryResult }
+  | { kind: 'ok'; json: string }
   | { kind: 'error'; error: string }
   | { kind: 'timeout' }
   | { kind: 'busy' }
@@ -172,7 +172,7 @@ export class ExplorerPool {
       } else if (slot.current && slot.current.id === message.id) {
         const pending = slot.current;
         slot.current = null;
-        this.finish(pending, message.ok ? { kind: 'ok', result: message.result } : { kind: 'error', error: message.error });
+        this.finish(pending, message.ok ? { kind: 'ok', json: message.json } : { kind: 'error', error: message.error });
       }
       this.pump();
     });

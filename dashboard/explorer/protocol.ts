@@ -20,7 +20,8 @@ export interface QueryResult {
   execution_time_ms: number;
 }
 
-export type ChildReply = { id: number; ok: true; result: QueryResult } | { id: number; ok: false; error: string };
+/** A success carries the §8 payload as JSON text: the server sends it on as is. */
+export type ChildReply = { id: number; ok: true; json: string } | { id: number; ok: false; error: string };
 
 export type ChildMessage = { type: 'ready' } | ({ type: 'reply' } & ChildReply);
 

@@ -68,7 +68,7 @@ interface QueryRequest {
   timeoutMs: number;
 }
 
-type QueryAnswer = { ok: true; result: QueryResult } | { ok: false; status: number; body: { error: string; sql: string } };
+type QueryAnswer = { ok: true; json: string } | { ok: false; status: number; body: { error: string; sql: string } };
 
 export function explorerRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -121,7 +121,7 @@ export function explorerRoutes(ctx: AppContext): Router {
     );
     switch (outcome.kind) {
       case 'ok':
-        return { ok: true, result: outcome.result };
+        return { ok: true, json: outcome.json };
       case 'error':
         return { ok: false, status: 400, body: { error: outcome.error, sql: echo } };
       case 'timeout':
@@ -138,11 +138,12 @@ export function explorerRoutes(ctx: AppContext): Router {
     if (!answer.ok) {
       res.status(answer.status).json(answer.body);
     } else if (format === 'csv') {
-      res.attachment('query_results.csv').type('text/csv; charset=utf-8').send(toCsv(answer.result));
+      res.attachment('query_results.csv').type('text/csv; charset=utf-8').send(toCsv(JSON.parse(answer.json) as QueryResult));
     } else if (format === 'json') {
-      res.attachment('query_results.json').type('application/json; charset=utf-8').send(JSON.stringify(toJsonRecords(answer.result), null, 2));
+      res.attachment('query_results.json').type('application/json; charset=utf-8').send(JSON.stringify(toJsonRecords(JSON.parse(answer.json) as QueryResult), null, 2));
     } else {
-      res.json(answer.result);
+      // The child's text as is: no parse and re-stringify of up to 5 MB on the server's event loop.
+      res.type('application/json').send(answer.json);
     }
   }
 

@@ -59,25 +59,33 @@ describe('executeQuery on the dedicated connection', () => {
   }
 
   it('binds named parameters and caps rows with an N+1 fetch', () => {
-    const r = executeQuery(db, job('SELECT run_date FROM test_runs WHERE hardware = :hw ORDER BY run_date LIMIT 3', { params: { hw: 'mi35x' } }));
+    const r = executeQuery(db, job('SELECT run_date FROM test_runs WHERE hardware = :hw ORDER BY run_date LIMIT 3', { params: { hw: 'mi35x' } })).result;
     expect(r.rows).toEqual([['20250916'], ['20251004'], ['20251012']]);
-    const exact = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 20 }));
+    const exact = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 20 })).result;
     expect([exact.row_count, exact.truncated]).toEqual([20, false]);
-    const capped = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 19 }));
+    const capped = executeQuery(db, job('SELECT id FROM test_runs', { rowLimit: 19 })).result;
     expect([capped.row_count, capped.truncated]).toEqual([19, true]);
   });
 
   it('stops adding rows before the 5 MB response cap and says so', () => {
     const sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, printf('%.*c', 9000, 'z') FROM c LIMIT 1000";
-    const r = executeQuery(db, job(sql));
+    const { result: r, json } = executeQuery(db, job(sql));
     expect(r.truncated).toBe(true);
     expect(r.row_count).toBeGreaterThan(500);
     expect(r.row_count).toBeLessThan(1000);
-    expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(5 * 1024 * 1024);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it('gives the payload as JSON text equal to JSON.stringify of the result (the server forwards it unparsed)', () => {
+    const sql = "SELECT id, run_date, NULL AS n, 1.5 AS f, 'a\"b' AS q, x'00' AS b, 9007199254740993 AS big FROM test_runs LIMIT 5";
+    for (const extra of [{}, { rowLimit: 2 }, { rowLimit: 0 }]) {
+      const { result, json } = executeQuery(db, job(sql, extra));
+      expect(json).toBe(JSON.stringify(result));
+    }
   });
 
   it('cuts long cells with a marker and describes blobs', () => {
-    const r = executeQuery(db, job("SELECT printf('%.*c', 25, 'x') AS long_text, x'00ff' AS b", { cellLimit: 10 }));
+    const r = executeQuery(db, job("SELECT printf('%.*c', 25, 'x') AS long_text, x'00ff' AS b", { cellLimit: 10 })).result;
     expect(r.rows[0][0]).toBe('xxxxxxxxxx… [cut: 15 more characters]');
     expect(r.rows[0][1]).toBe('[BLOB 2 bytes]');
   });
@@ -86,7 +94,7 @@ describe('executeQuery on the dedicated connection', () => {
 describe('ConnectionHolder', () => {
   it('reopens when sync renames a new DB file over the old one', () => {
     const holder = new ConnectionHolder();
-    const countRuns = () => executeQuery(holder.get(env.dbPath), job('SELECT COUNT(*) FROM test_runs')).rows[0][0];
+    const countRuns = () => executeQuery(holder.get(env.dbPath), job('SELECT COUNT(*) FROM test_runs')).result.rows[0][0];
     expect(countRuns()).toBe(20);
     const replacement = path.join(env.dir, 'incoming.db');
     const w = openWriter(replacement);
