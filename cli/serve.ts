@@ -9,7 +9,6 @@ import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config';
 import { openReader, schemaState } from '../database/connection';
-import { createApp } from '../dashboard/app';
 import { ensureSampleDatabase } from '../ingest/sample';
 import { action, EXIT, UsageError, type CliContext } from './context';
 
@@ -50,6 +49,9 @@ async function serve(ctx: CliContext, opts: ServeOptions, baseDir: string | null
   }
   if (problem) ctx.warn(`ci-dash serve: ${problem.message}`);
   if (baseDir && !fs.existsSync(baseDir)) ctx.warn(`ci-dash serve: base dir ${baseDir} does not exist; logs and plots will be 404`);
+  // Required here, not imported at the top: express and the web app are half of every other
+  // command's start-up. require, not import(): tsx's CommonJS hook (the tests' child CLI) resolves only require.
+  const { createApp } = require('../dashboard/app') as typeof import('../dashboard/app');
   const { app, ctx: appCtx } = createApp({ settings: ctx.settings, dbPath: ctx.dbPath, baseDir });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, () => resolve(s));
