@@ -16,6 +16,8 @@ export class DataSource {
   private inode = -1;
   private dataVersion = -1;
   private lastCheck = 0;
+  /** Schema state of the open file; recomputed only when the file or its data changes (a migration commits). */
+  private schemaMemo: SchemaState | null = null;
 
   constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024) {
     this.cache = new ResponseCache(cacheBytes);
@@ -48,6 +50,7 @@ export class DataSource {
     const version = this.sqlite.pragma('data_version', { simple: true }) as number;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
+      this.schemaMemo = null;
       this.cache.clear();
     }
   }
@@ -64,8 +67,10 @@ export class DataSource {
     return this.sqlite as Sqlite;
   }
 
+  /** Asked on every request (db-state checks): queried once per data change, not twice per request. */
   schema(): SchemaState {
-    return schemaState(this.raw());
+    const db = this.raw();
+    return (this.schemaMemo ??= schemaState(db));
   }
 
   /** Forces a reopen on the next request (after an in-process sync). */
@@ -80,5 +85,6 @@ export class DataSource {
     this.sqlite = null;
     this.kysely = null;
     this.inode = -1;
+    this.schemaMemo = null;
   }
 }
