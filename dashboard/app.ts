@@ -35,6 +35,9 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
   app.set('trust proxy', false);
   app.set('view engine', 'ejs');
   app.set('views', path.join(PROJECT_ROOT, 'views'));
+  // Express caches compiled templates only under NODE_ENV=production; recompiling every view and
+  // partial on each request cost more than the page's queries.
+  app.set('view cache', process.env.NODE_ENV !== 'development');
   app.locals.repo = options.settings.GITHUB_REPO;
   app.use(securityHeaders);
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
