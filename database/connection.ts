@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema';
 import { LATEST_SCHEMA_VERSION, currentSchemaVersion, migrate } from './migrations';
 
@@ -49,8 +49,31 @@ export function openReader(dbPath: string): Sqlite {
   }
 }
 
+/** Distinct SQL texts kept prepared per connection; kysely's texts are few (values are bound). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's driver prepares every query afresh, and for the dashboard's small indexed reads SQLite's
+ * parse-and-plan cost about as much as running them; statements are kept per SQL text instead
+ * (least recently used dropped). Reuse is safe: kysely runs one query at a time per connection.
+ */
+function withStatementCache(db: Sqlite): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      let stmt = statements.get(sql);
+      if (stmt) statements.delete(sql);
+      else stmt = db.prepare(sql);
+      statements.set(sql, stmt);
+      if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      return stmt;
+    },
+  };
+}
+
 export function kyselyFor(db: Sqlite): Db {
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
 }
 
 /** Makes the `.db` file complete on its own (evaluators and sync may copy only that file). */
