@@ -38,11 +38,12 @@ export function tasksFor(hw: Hardware): string[] {
   return TASK_GROUPS.flatMap((g) => g.tasks.filter((t) => !t.only || t.only === hw).map((t) => t.name));
 }
 
+/** Catalogue position of every task name, built once: taskOrder runs inside sort comparators. */
+const TASK_POSITIONS: ReadonlyMap<string, number> = new Map(TASK_GROUPS.flatMap((g) => g.tasks.map((t) => t.name)).map((name, i) => [name, i]));
+
 /** Sort key: catalogue order first, unknown names after, alphabetically. */
 export function taskOrder(name: string): number {
-  const all = TASK_GROUPS.flatMap((g) => g.tasks.map((t) => t.name));
-  const i = all.indexOf(name);
-  return i < 0 ? 1000 : i;
+  return TASK_POSITIONS.get(name) ?? 1000;
 }
 
 /** GSM8K threshold of an online task (SPEC §4.15) for rows stored without task_meta. */

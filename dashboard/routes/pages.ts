@@ -24,16 +24,20 @@ function safeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+// Building an Intl.DateTimeFormat costs more than a page's SQL; one per zone is kept.
+const displayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** ISO start time → `2025-12-19 08:50 AM PST` in the display zone, with the right PST/PDT label. */
 function displayTime(iso: string | null, timeZone: string): string | null {
   if (!iso) return null;
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return iso;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: true, timeZoneName: 'short' })
-      .formatToParts(t)
-      .map((p) => [p.type, p.value]),
-  );
+  let format = displayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: true, timeZoneName: 'short' });
+    displayFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(t).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.dayPeriod} ${parts.timeZoneName}`;
 }
 
