@@ -1,6 +1,6 @@
 /**
- * The data repo's work clone (SPEC §6): a partial, single-branch clone with a sparse checkout of the
- * DB's folder only (the log branch carries > 1 GB of logs). Every git command runs through simple-git
+ * The data repo's work clone (SPEC §6): a partial, shallow, single-branch clone with a sparse checkout
+ * of the DB's folder only (the log branch carries > 1 GB of logs). Every git command runs through simple-git
  * with an environment built here: the token reaches git only as an extraheader in that command's
  * environment (§6.1) — never in a URL, `.git/config`, argv, logs or error messages.
  */
@@ -90,6 +90,8 @@ export interface RemoteBlob {
 
 export class DataClone {
   private readonly env: Record<string, string>;
+  /** A DB blob entered the object store (written by a commit or downloaded): tidy() has work to do. */
+  private grew = false;
 
   constructor(private readonly opts: SyncOptions) {
     if (!opts.repo) throw new SyncError('DATA_REPO is not set (clone URL of the data repo); pass --repo or set DATA_REPO');
@@ -124,12 +126,12 @@ export class DataClone {
   async update(): Promise<void> {
     const { workDir, branch, repo } = this.opts;
     if (fs.existsSync(path.join(workDir, '.git'))) {
-      // We hold the shared lock and only sync uses this clone: an index.lock is left by a killed git.
-      fs.rmSync(path.join(workDir, '.git', 'index.lock'), { force: true });
+      // We hold the shared lock and only sync uses this clone: these locks are left by a killed git.
+      for (const lock of ['index.lock', 'shallow.lock']) fs.rmSync(path.join(workDir, '.git', lock), { force: true });
       const current = (await this.run('remote get-url', () => this.git().raw(['remote', 'get-url', 'origin']))).trim();
       if (current !== repo) await this.run('remote set-url', () => this.git().raw(['remote', 'set-url', 'origin', repo as string]));
       await this.run(`fetch origin ${branch}`, () =>
-        this.git().raw(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]),
+        this.git().raw(['fetch', '--quiet', '--no-tags', '--depth=1', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]),
       );
       return;
     }
@@ -139,7 +141,7 @@ export class DataClone {
     fs.rmSync(staging, { recursive: true, force: true });
     try {
       await this.run(`clone (branch ${branch})`, () =>
-        this.git(parent).raw(['clone', '--quiet', '--filter=blob:none', '--no-checkout', '--single-branch', '--branch', branch, '--', repo as string, staging]),
+        this.git(parent).raw(['clone', '--quiet', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--branch', branch, '--', repo as string, staging]),
       ).catch((err: SyncError) => {
         if (/Remote branch .* not found/i.test(err.message)) {
           throw new SyncError(`branch ${branch} does not exist on the data repo; create it there first (or set DATA_BRANCH)`);
@@ -195,6 +197,7 @@ export class DataClone {
 
   /** Writes a blob's bytes to `dest` (may fetch it lazily from the promisor remote). */
   async readBlob(blob: string, dest: string): Promise<void> {
+    this.grew = true;
     const bytes = await this.run('cat-file blob', () => this.git().binaryCatFile(['blob', blob]));
     fs.writeFileSync(dest, bytes);
   }
@@ -210,6 +213,7 @@ export class DataClone {
     const target = path.join(workDir, ...pathInRepo.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(file, target);
+    this.grew = true;
     await this.run('add', () => this.git().raw(['add', '--sparse', '--', pathInRepo]));
     const staged = await this.run('diff', () => this.git().raw(['diff', '--cached', '--name-only']));
     if (!staged.trim()) return null;
@@ -227,5 +231,55 @@ export class DataClone {
       if (/\[rejected\]|non-fast-forward|fetch first|\bstale info\b/i.test(text)) return false;
       throw this.failure('push', err);
     }
+  }
+
+  /**
+   * Keeps the clone from holding every DB version: each push or pull brings in a whole-file blob (a
+   * 66 MB DB is ~9 MB compressed) and git would keep them all. The clone is shallow (depth 1), so
+   * once reflogs expire only the tip and its parent are reachable, and `git prune` deletes the loose
+   * blobs of older pushes: cheap, no repack. Downloaded blobs sit in promisor packs, which git keeps
+   * even when unreachable (prune, gc and repack alike, as of 2.39); so when the blobs held outweigh
+   * the DB file itself, the clone is removed and the next sync re-clones it (shallow and blob-less:
+   * one commit and its trees). Never fails the sync: the data is safe, the next tidy() tries again.
+   */
+  async tidy(): Promise<void> {
+    if (!this.grew) return;
+    this.grew = false;
+    try {
+      // Only a clone sync made (partial) is ever pruned or removed, never a checkout DATA_WORK_DIR happens to point at.
+      const promisor = await this.git().raw(['config', '--get', 'remote.origin.promisor']).catch(() => '');
+      if (promisor.trim() !== 'true') return;
+      await this.run('reflog expire', () => this.git().raw(['reflog', 'expire', '--expire=now', '--all']));
+      await this.run('prune', () => this.git().raw(['prune', '--expire=now']));
+      const held = await this.blobBytesOnDisk();
+      const limit = fs.existsSync(this.opts.dbPath) ? fs.statSync(this.opts.dbPath).size : 0;
+      if (held > limit) {
+        this.opts.log(`Work clone holds ${(held / 1048576).toFixed(1)} MB of DB versions; removing it (the next sync re-clones)…`);
+        this.discard();
+      }
+    } catch (err) {
+      this.opts.log(`warning: could not tidy the work clone: ${err instanceof SyncError ? err.message : scrub(String(err), this.opts.token)}`);
+    }
+  }
+
+  /** Compressed bytes of the blobs present locally (reachable or not); never fetches anything. */
+  private async blobBytesOnDisk(): Promise<number> {
+    const out = await this.run('cat-file --batch-all-objects', () =>
+      this.git().raw(['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectsize:disk)']),
+    );
+    let total = 0;
+    for (const line of out.split('\n')) {
+      const [type, size] = line.split(' ');
+      if (type === 'blob') total += Number(size);
+    }
+    return total;
+  }
+
+  /** Renamed away first, so a kill half-way through the removal never leaves a broken clone in place. */
+  private discard(): void {
+    const trash = `${this.opts.workDir}.discard`;
+    fs.rmSync(trash, { recursive: true, force: true });
+    fs.renameSync(this.opts.workDir, trash);
+    fs.rmSync(trash, { recursive: true, force: true });
   }
 }

@@ -75,5 +75,6 @@ async function verdictFor(clone: DataClone, blob: RemoteBlob, state: SyncState, 
     return digest === facts.digest ? 'in sync' : 'diverged';
   } finally {
     discardTemp(tmp);
+    await clone.tidy();
   }
 }

@@ -74,6 +74,7 @@ export async function pull(opts: SyncOptions): Promise<PullResult> {
       return done('updated', `Database updated to ${remote.commit.slice(0, 12)}${backup ? ` (backup: ${backup})` : ''}`, backup);
     } finally {
       discardTemp(incoming);
+      await clone.tidy();
     }
   });
 }

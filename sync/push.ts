@@ -98,6 +98,7 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
     } finally {
       discardTemp(snapshot);
       discardTemp(merged);
+      await clone.tidy();
     }
   });
 }
