@@ -112,6 +112,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection> | Be
   a: (ctx) => benchFixture(ctx.fixture, ctx.work),
   b: () => benchAdversarial(),
   c: (ctx) => benchBackfill(ctx.fixture, ctx.work, ctx.nights),
+  f: async (ctx) => (await import('./sync')).benchSync(ctx),
   g: async (ctx) => (await import('./perf-targets')).benchPerfTargets(ctx),
   h: async (ctx) => (await import('./srt')).benchSrt(ctx),
 };
