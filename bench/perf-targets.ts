@@ -27,6 +27,7 @@ import { metricDirection } from '../ingest/metric-names';
 import { importPerfJson } from '../ingest/perf-json-import';
 import { shiftDate } from '../dashboard/queries/runs';
 import { HEADLINE_METRICS } from '../dashboard/services/perf-views';
+import type { MetricCatalog } from '../dashboard/queries/perf';
 import { CLI_BUILT, runCli } from './cli-process';
 import { buildSyntheticDb } from './synthetic-db';
 import { benchRow, timeMs, type BenchRow, type BenchSection } from './report';
@@ -194,20 +195,12 @@ async function request(url: string): Promise<Sample> {
   return { ms, bytes: body.byteLength };
 }
 
-/** One chart of /trends/:hw per (benchmark, mode, headline metric) with data in the window, as trends.js requests it. */
-function trendsChartUrls(db: BetterSqlite3.Database, hw: Hardware, days: number): string[] {
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT bm.benchmark_name AS b, bm.result_dir AS d, bm.metric AS m FROM benchmark_metrics bm JOIN test_runs tr ON tr.id = bm.test_run_id
-       WHERE tr.hardware = ? AND tr.run_date >= (SELECT MIN(run_date) FROM (SELECT DISTINCT run_date FROM test_runs WHERE hardware = ? ORDER BY run_date DESC LIMIT ?))`,
-    )
-    .all(hw, hw, days) as Array<{ b: string; d: string; m: string }>;
-  const charts = new Set<string>();
-  for (const r of rows) if ((HEADLINE_METRICS as readonly string[]).includes(r.m)) charts.add(JSON.stringify([r.b, modeOfResultDir(r.d), r.m]));
-  return [...charts].sort().map((c) => {
-    const [benchmark, mode, metric] = JSON.parse(c) as string[];
-    return `/api/metrics/${hw}?${new URLSearchParams({ days: String(days), benchmark, mode, metric })}`;
-  });
+/** The chart requests of /trends/:hw with its default filters, built from /api/trends as public/js/trends.js does. */
+async function trendsChartUrls(base: string, hw: Hardware, days: number): Promise<string[]> {
+  const res = await fetch(`${base}/api/trends/${hw}?days=${days}`);
+  const { catalog } = (await res.json()) as { catalog: MetricCatalog };
+  const metrics = HEADLINE_METRICS.filter((m) => catalog.metrics.includes(m));
+  return catalog.charts.flatMap((c) => metrics.map((metric) => `/api/metrics/${hw}?${new URLSearchParams({ days: String(days), benchmark: c.benchmark, mode: c.mode, metric })}`));
 }
 
 export async function benchPerfTargets(ctx: BenchContext): Promise<BenchSection> {
@@ -267,7 +260,7 @@ export async function benchPerfTargets(ctx: BenchContext): Promise<BenchSection>
   };
   const views: Array<{ name: string; urls: string[]; target: boolean }> = [];
   for (const hw of HARDWARE) {
-    for (const days of [30, 90]) views.push({ name: `/trends/${hw}?days=${days}: one chart`, urls: trendsChartUrls(writer, hw, days), target: true });
+    for (const days of [30, 90]) views.push({ name: `/trends/${hw}?days=${days}: one chart`, urls: await trendsChartUrls(base, hw, days), target: true });
     views.push({ name: `/trends/${hw}?days=30: page data (/api/trends)`, urls: [`/api/trends/${hw}?days=30`], target: false });
     views.push({ name: `/trends/${hw}?days=30: every chart in one response (no filter)`, urls: [`/api/metrics/${hw}?days=30`], target: false });
   }
@@ -291,6 +284,23 @@ export async function benchPerfTargets(ctx: BenchContext): Promise<BenchSection>
       rows.push({ bench: label, metric: `${v.name}, warm p50 / p99 of ${w.n}`, value: `${ms(w.p50)} / ${ms(w.p99)} ms`, target: p99Target, ok: v.target ? w.p99 < TARGETS.chartP99Ms : null });
       rows.push(benchRow(label, `${v.name}, largest response`, c.maxBytes / 1024, 'KB', v.target ? TARGETS.chartKb : undefined));
       apiRows[v.name] = { urls: v.urls, cold: c, warm: w };
+    }
+    // The perf section of /trends/:hw as a browser loads it after a DB change: the page data, then every
+    // chart at up to 6 requests at a time.
+    for (const hw of HARDWARE) {
+      const charts = await trendsChartUrls(base, hw, 30);
+      const loads: Sample[] = [];
+      for (let r = 0; r < COLD_ROUNDS; r++) {
+        await afterWrite();
+        const t = process.hrtime.bigint();
+        let bytes = (await request(`${base}/api/trends/${hw}?days=30`)).bytes;
+        for (let i = 0; i < charts.length; i += 6) bytes += (await Promise.all(charts.slice(i, i + 6).map((u) => request(base + u)))).reduce((n, x) => n + x.bytes, 0);
+        loads.push({ ms: Number(process.hrtime.bigint() - t) / 1e6, bytes });
+      }
+      const l = summary(loads);
+      rows.push({ bench: label, metric: `/trends/${hw}?days=30: page data + ${charts.length} charts, cold, p50 / worst of ${l.n}`, value: `${ms(l.p50)} / ${ms(l.p99)} ms`, target: '', ok: null });
+      rows.push(benchRow(label, `/trends/${hw}?days=30: page data + ${charts.length} charts, bytes`, l.maxBytes / 1024, 'KB'));
+      apiRows[`/trends/${hw} page`] = { charts, cold: l };
     }
   } finally {
     appCtx.data.close();

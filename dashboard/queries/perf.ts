@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { Hardware } from '../../config';
 import type { Db } from '../../database/connection';
 import type { BenchmarkMetricsTable } from '../../database/schema';
+import { modeOfResultDir } from '../../alerts/rules';
 
 export type MetricPointRow = Omit<BenchmarkMetricsTable, 'id'> & {
   run_date: string;
@@ -54,15 +55,42 @@ export async function metricPoints(db: Db, f: MetricFilter): Promise<MetricPoint
   return q.orderBy('tr.run_date').orderBy('bm.id').execute();
 }
 
-/** What the trends filters can offer: benchmarks, metrics and loads with data in the window. */
-export async function metricCatalog(db: Db, hw: Hardware, from: string): Promise<{ benchmarks: string[]; metrics: string[]; loads: number[] }> {
+/** A group of perf charts of the trends page: one benchmark in one result-dir mode (a chart per metric). */
+export interface MetricChart {
+  benchmark: string;
+  mode: string;
+}
+
+export interface MetricCatalog {
+  benchmarks: string[];
+  metrics: string[];
+  loads: number[];
+  charts: MetricChart[];
+}
+
+/** What the trends filters can offer (benchmarks, metrics, loads) and the charts there are, from the values in the window. */
+export async function metricCatalog(db: Db, hw: Hardware, from: string): Promise<MetricCatalog> {
   const base = db.selectFrom('benchmark_metrics as bm').innerJoin('test_runs as tr', 'tr.id', 'bm.test_run_id').where('tr.hardware', '=', hw).where('tr.run_date', '>=', from);
-  const [benchmarks, metrics, loads] = await Promise.all([
-    base.select('bm.benchmark_name as v').distinct().orderBy('v').execute(),
+  // Each is answered from one index alone. Which metrics each mode has is left out: with dated result
+  // dirs that is thousands of distinct rows over 90 nights, and a chart without data comes back empty.
+  const [dirs, metrics, loads] = await Promise.all([
+    base.select(['bm.benchmark_name', 'bm.result_dir']).distinct().execute(),
     base.select('bm.metric as v').distinct().orderBy('v').execute(),
     base.select('bm.load_value as v').distinct().orderBy('v').execute(),
   ]);
-  return { benchmarks: benchmarks.map((r) => r.v), metrics: metrics.map((r) => r.v), loads: loads.map((r) => r.v) };
+  return {
+    benchmarks: [...new Set(dirs.map((r) => r.benchmark_name))].sort(),
+    metrics: metrics.map((r) => r.v),
+    loads: loads.map((r) => r.v),
+    charts: uniqueCharts(dirs.map((r) => ({ benchmark: r.benchmark_name, mode: modeOfResultDir(r.result_dir) }))),
+  };
+}
+
+/** Charts without repeats, in page order (benchmark, then mode). */
+export function uniqueCharts(charts: Iterable<MetricChart>): MetricChart[] {
+  const byKey = new Map<string, MetricChart>();
+  for (const c of charts) byKey.set(JSON.stringify([c.benchmark, c.mode]), c);
+  return [...byKey.values()].sort((a, b) => a.benchmark.localeCompare(b.benchmark) || a.mode.localeCompare(b.mode));
 }
 
 /** Newest run date of a hardware (the end of every trends window); null without runs. */

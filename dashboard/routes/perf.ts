@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { HARDWARE, PROJECT_ROOT } from '../../config';
+import { HARDWARE, PROJECT_ROOT, type Hardware } from '../../config';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { LockTimeoutError, lockPath, withLock } from '../../database/lock';
 import type { AlertState } from '../../database/schema';
@@ -17,8 +17,8 @@ import { HttpError, dashed, parseDays, parseHardware } from '../validate';
 import { ALERT_KINDS } from '../../alerts/scan';
 import { ALERT_STATES, MAX_NOTE_CHARS, isAlertState, setAlertState } from '../../alerts/triage';
 import { alertKinds, listAlerts } from '../queries/alerts';
-import { PERF_METRICS, metricCatalog, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../queries/perf';
-import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsWindow } from '../services/perf-views';
+import { PERF_METRICS, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsCatalog } from '../services/perf-views';
 import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../queries/catalogue';
 import { nightRuns, testHistory } from '../queries/history';
 import { runStats, shiftDate } from '../queries/runs';
@@ -131,11 +131,12 @@ export function perfRoutes(ctx: AppContext): Router {
   router.get('/api/trends/:hw', async (req, res) => {
     const hw = parseHardware(req.params.hw);
     const days = parseDays(req.query.days);
+    // compare=1: the page overlays the other hardware, so its charts are listed too.
+    const overlay = req.query.compare === '1' ? (HARDWARE.find((h) => h !== hw) as Hardware) : null;
     await cachedJson(ctx, req, res, async () => {
       const db = ctx.data.db();
       const runs = await nightRuns(db, hw, days);
       const history = await testHistory(db, hw, days);
-      const window = await trendsWindow(db, hw, days);
       return {
         hardware: hw,
         days,
@@ -143,7 +144,7 @@ export function perfRoutes(ctx: AppContext): Router {
         test_history: history.test_history,
         gsm8k_thresholds: Object.fromEntries(tasksFor(hw).map((t) => [t, gsm8kThreshold(t)])),
         sanity_thresholds: SANITY_THRESHOLDS,
-        catalog: window ? await metricCatalog(db, hw, window.from) : { benchmarks: [], metrics: [], loads: [] },
+        catalog: await trendsCatalog(db, hw, days, overlay),
       };
     });
   });
@@ -152,6 +153,7 @@ export function perfRoutes(ctx: AppContext): Router {
     const hw = parseHardware(req.params.hw);
     const q = {
       benchmark: text(req.query.benchmark, 'benchmark'),
+      mode: text(req.query.mode, 'mode'),
       metric: parseMetricName(req.query.metric),
       load: integer(req.query.load, 'load'),
       days: parseDays(req.query.days),

@@ -8,7 +8,7 @@ import { metricDirection } from '../../ingest/metric-names';
 import { buildSeries, downsample, evaluate } from '../../alerts/series';
 import { BASELINE_NIGHTS } from '../../alerts/rules';
 import { perfAlertsBetween } from '../queries/alerts';
-import { metricPoints, perfPoints, perfRunHistory, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { metricCatalog, metricPoints, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../queries/perf';
 import { listDates, shiftDate } from '../queries/runs';
 
 /** Metrics drawn when the URL does not pick one: the four every source has. */
@@ -22,7 +22,32 @@ export async function trendsWindow(db: Db, hw: Hardware, days: number): Promise<
   return dates.length ? { from: dates[dates.length - 1], to: dates[0] } : null;
 }
 
-export async function metricsPayload(db: Db, hw: Hardware, q: { benchmark: string | null; metric: string | null; load: number | null; days: number; points: number }) {
+/**
+ * The trends filter choices of `hw` over its window of `days` nights, and the perf charts the page
+ * draws. With `overlay` (the other hardware drawn on the same charts) the charts only it has are
+ * listed too.
+ */
+export async function trendsCatalog(db: Db, hw: Hardware, days: number, overlay: Hardware | null): Promise<MetricCatalog> {
+  const catalogOf = async (h: Hardware): Promise<MetricCatalog> => {
+    const window = await trendsWindow(db, h, days);
+    return window ? metricCatalog(db, h, window.from) : { benchmarks: [], metrics: [], loads: [], charts: [] };
+  };
+  const own = await catalogOf(hw);
+  if (!overlay) return own;
+  return { ...own, charts: uniqueCharts([...own.charts, ...(await catalogOf(overlay)).charts]) };
+}
+
+export interface MetricsQuery {
+  benchmark: string | null;
+  /** Result-dir mode (`online`, `online_dp_attention`, …): with benchmark and metric, one chart of /trends. */
+  mode: string | null;
+  metric: string | null;
+  load: number | null;
+  days: number;
+  points: number;
+}
+
+export async function metricsPayload(db: Db, hw: Hardware, q: MetricsQuery) {
   const window = await trendsWindow(db, hw, q.days);
   const metrics = q.metric ? [q.metric] : [...HEADLINE_METRICS];
   if (!window) return { hardware: hw, days: q.days, from: null, to: null, metrics, series: [] };
@@ -30,7 +55,7 @@ export async function metricsPayload(db: Db, hw: Hardware, q: { benchmark: strin
   const rows = await metricPoints(db, { hw, from: shiftDate(window.from, -2 * BASELINE_NIGHTS - 1), to: window.to, benchmark: q.benchmark, metrics, load: q.load });
   const events = await perfAlertsBetween(db, hw, window.from, window.to);
   const eventAt = new Map(events.map((e) => [`${e.run_date}|${e.subject}|${e.metric}|${e.load_value}`, e]));
-  const series = buildSeries(rows).map((s) => {
+  const series = buildSeries(rows).filter((s) => q.mode === null || s.mode === q.mode).map((s) => {
     const evaluated = evaluate(s);
     const inView = evaluated.points.filter((p) => p.date >= window.from);
     return {

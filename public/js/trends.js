@@ -9,6 +9,8 @@
   var days = root.dataset.days;
   var repo = root.dataset.repo;
   var filters = { benchmark: root.dataset.benchmark, metric: root.dataset.metric, load: root.dataset.load };
+  // Metrics drawn when the URL picks none.
+  var headline = root.dataset.headline.split(',');
   var compare = root.dataset.compare === '1';
   var statusLine = document.getElementById('trends-status');
   var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
@@ -154,91 +156,100 @@
     return null;
   }
 
-  function renderPerf(main, other) {
+  /** The charts to request, in catalog order: (benchmark, mode) with data in the window × the metrics shown, narrowed by the filters. */
+  function perfCharts(catalog) {
+    var metrics = (filters.metric ? [filters.metric] : headline).filter(function (m) { return catalog.metrics.indexOf(m) >= 0; }).sort();
+    var out = [];
+    catalog.charts.forEach(function (c) {
+      if (filters.benchmark && c.benchmark !== filters.benchmark) return;
+      metrics.forEach(function (m) { out.push({ benchmark: c.benchmark, mode: c.mode, metric: m }); });
+    });
+    return out;
+  }
+
+  function chartUrl(c, hwName) {
+    return '/api/metrics/' + hwName + '?' + query({ days: days, benchmark: c.benchmark, mode: c.mode, metric: c.metric, load: filters.load });
+  }
+
+  // One request per chart (and per hardware when overlaid), so each response holds only what its chart
+  // draws; the charts are drawn together once all have arrived, in catalog order.
+  function renderPerf(catalog) {
     var container = document.getElementById('perf-charts');
-    var groups = {};
-    var order = [];
-    function add(payload, hwName) {
-      payload.series.forEach(function (s) {
-        var key = s.benchmark + '|' + s.mode + '|' + s.metric;
-        if (!groups[key]) { groups[key] = { title: s.benchmark + ' · ' + s.mode + ' · ' + (METRIC_LABELS[s.metric] || s.metric), series: [] }; order.push(key); }
-        groups[key].series.push({ hw: hwName, s: s });
+    var charts = perfCharts(catalog);
+    return Promise.all(charts.map(function (c) {
+      return Promise.all([getJson(chartUrl(c, hw)), compare ? getJson(chartUrl(c, otherHw)) : null]).then(function (res) {
+        var series = res[0].series.map(function (s) { return { hw: hw, s: s }; });
+        if (res[1]) series = series.concat(res[1].series.map(function (s) { return { hw: otherHw, s: s }; }));
+        return { title: c.benchmark + ' · ' + c.mode + ' · ' + (METRIC_LABELS[c.metric] || c.metric), series: series };
       });
-    }
-    add(main, hw);
-    if (other) add(other, otherHw);
-    if (!order.length) {
-      container.appendChild(el('p', 'text-secondary', 'No serving-performance numbers in this window.'));
-      return;
-    }
-    order.forEach(function (key) {
-      var g = groups[key];
-      var dateSet = {};
-      g.series.forEach(function (x) { x.s.points.forEach(function (p) { dateSet[p.date] = true; }); });
-      var dates = Object.keys(dateSet).sort();
-      var col = el('div', 'col-xl-6');
-      var card = el('section', 'card shadow-sm h-100');
-      var bodyEl = el('div', 'card-body');
-      bodyEl.appendChild(el('h3', 'h6', g.title));
-      var box = el('div', 'perf-chart-box');
-      var canvas = el('canvas');
-      canvas.setAttribute('aria-label', g.title);
-      box.appendChild(canvas);
-      bodyEl.appendChild(box);
-      var notes = el('ul', 'note-list list-unstyled mt-2 mb-0');
-      var datasets = g.series.map(function (x, i) {
-        var byDate = {};
-        x.s.points.forEach(function (p) { byDate[p.date] = p; });
-        var pts = dates.map(function (d) { return byDate[d] || null; });
-        var c = color(i);
-        pts.forEach(function (p) {
-          if (p && p.alert) {
-            var li = el('li', null, dashed(p.date) + ' ' + x.hw + ' load ' + x.s.load_value + ': ' + p.alert.kind.replace('perf_', '') + ' ' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '% vs ' + p.baseline + ' [' + p.alert.state + ']' + (p.alert.note ? ' — ' + p.alert.note : ''));
-            notes.appendChild(li);
-          }
-        });
-        return {
-          label: (other ? x.hw.toUpperCase() + ' ' : '') + (x.s.load_kind === 'concurrency' ? 'conc ' : 'rate ') + x.s.load_value,
-          data: pts.map(function (p) { return p ? p.value : null; }),
-          borderColor: c,
-          backgroundColor: c,
-          borderDash: x.hw === hw ? [] : [5, 4],
-          pointStyle: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.style : 'circle'; }),
-          pointRadius: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.radius : 2; }),
-          pointBackgroundColor: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.color : c; }),
-          _points: pts
-        };
-      });
-      lineChart(canvas, dates.map(dashed), datasets, METRIC_LABELS[g.series[0].s.metric] || g.series[0].s.metric, {
-        plugins: {
-          legend: legendOptions,
-          zoom: zoomOptions,
-          tooltip: { callbacks: { afterLabel: function (ctx) {
-            var p = ctx.dataset._points[ctx.dataIndex];
-            if (!p) return '';
-            var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
-            if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%)' + (p.baseline_desc ? ' — ' + p.baseline_desc : ''));
-            if (p.verdict !== 'ok') lines.push(p.verdict);
-            return lines;
-          } } }
-        }
-      });
-      if (notes.childNodes.length) bodyEl.appendChild(notes);
-      card.appendChild(bodyEl);
-      col.appendChild(card);
-      container.appendChild(col);
+    })).then(function (groups) {
+      groups = groups.filter(function (g) { return g.series.length > 0; });
+      if (!groups.length) container.appendChild(el('p', 'text-secondary', 'No serving-performance numbers in this window.'));
+      groups.forEach(function (g) { drawPerfChart(container, g); });
     });
   }
 
-  var metricQuery = query({ days: days, benchmark: filters.benchmark, metric: filters.metric, load: filters.load });
-  Promise.all([
-    getJson('/api/trends/' + hw + '?days=' + encodeURIComponent(days)),
-    getJson('/api/metrics/' + hw + '?' + metricQuery),
-    compare ? getJson('/api/metrics/' + otherHw + '?' + metricQuery) : Promise.resolve(null)
-  ]).then(function (res) {
-    renderHistory(res[0]);
-    renderPerf(res[1], res[2]);
-    statusLine.textContent = res[0].nights.length ? res[0].nights.length + ' nights, ' + dashed(res[0].nights[0].date) + ' to ' + dashed(res[0].nights[res[0].nights.length - 1].date) : 'No runs for this hardware yet.';
+  function drawPerfChart(container, g) {
+    var dateSet = {};
+    g.series.forEach(function (x) { x.s.points.forEach(function (p) { dateSet[p.date] = true; }); });
+    var dates = Object.keys(dateSet).sort();
+    var col = el('div', 'col-xl-6');
+    var card = el('section', 'card shadow-sm h-100');
+    var bodyEl = el('div', 'card-body');
+    bodyEl.appendChild(el('h3', 'h6', g.title));
+    var box = el('div', 'perf-chart-box');
+    var canvas = el('canvas');
+    canvas.setAttribute('aria-label', g.title);
+    box.appendChild(canvas);
+    bodyEl.appendChild(box);
+    var notes = el('ul', 'note-list list-unstyled mt-2 mb-0');
+    var datasets = g.series.map(function (x, i) {
+      var byDate = {};
+      x.s.points.forEach(function (p) { byDate[p.date] = p; });
+      var pts = dates.map(function (d) { return byDate[d] || null; });
+      var c = color(i);
+      pts.forEach(function (p) {
+        if (p && p.alert) {
+          var li = el('li', null, dashed(p.date) + ' ' + x.hw + ' load ' + x.s.load_value + ': ' + p.alert.kind.replace('perf_', '') + ' ' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '% vs ' + p.baseline + ' [' + p.alert.state + ']' + (p.alert.note ? ' — ' + p.alert.note : ''));
+          notes.appendChild(li);
+        }
+      });
+      return {
+        label: (compare ? x.hw.toUpperCase() + ' ' : '') + (x.s.load_kind === 'concurrency' ? 'conc ' : 'rate ') + x.s.load_value,
+        data: pts.map(function (p) { return p ? p.value : null; }),
+        borderColor: c,
+        backgroundColor: c,
+        borderDash: x.hw === hw ? [] : [5, 4],
+        pointStyle: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.style : 'circle'; }),
+        pointRadius: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.radius : 2; }),
+        pointBackgroundColor: pts.map(function (p) { var v = p && verdictStyle(p); return v ? v.color : c; }),
+        _points: pts
+      };
+    });
+    lineChart(canvas, dates.map(dashed), datasets, METRIC_LABELS[g.series[0].s.metric] || g.series[0].s.metric, {
+      plugins: {
+        legend: legendOptions,
+        zoom: zoomOptions,
+        tooltip: { callbacks: { afterLabel: function (ctx) {
+          var p = ctx.dataset._points[ctx.dataIndex];
+          if (!p) return '';
+          var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
+          if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%)' + (p.baseline_desc ? ' — ' + p.baseline_desc : ''));
+          if (p.verdict !== 'ok') lines.push(p.verdict);
+          return lines;
+        } } }
+      }
+    });
+    if (notes.childNodes.length) bodyEl.appendChild(notes);
+    card.appendChild(bodyEl);
+    col.appendChild(card);
+    container.appendChild(col);
+  }
+
+  getJson('/api/trends/' + hw + '?' + query({ days: days, compare: compare ? '1' : '' })).then(function (data) {
+    renderHistory(data);
+    statusLine.textContent = data.nights.length ? data.nights.length + ' nights, ' + dashed(data.nights[0].date) + ' to ' + dashed(data.nights[data.nights.length - 1].date) : 'No runs for this hardware yet.';
+    return renderPerf(data.catalog);
   }).catch(function (err) {
     statusLine.textContent = 'Could not load trends: ' + err.message;
     statusLine.className = 'text-danger small';

@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/fixtures';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { scanAlerts } from '../../alerts/scan';
 import { importPerfJson } from '../../ingest/perf-json-import';
-import { nightsFrom, seedNights } from './seed';
+import { GROK_DIR, nightsFrom, seedNights } from './seed';
 import { nightPerfTable } from '../../dashboard/services/perf-views';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -26,6 +26,8 @@ beforeAll(async () => {
     { load_value: 8, metric: 'ttft_ms', value: i < 38 ? 100 + (i % 3) : 140 },
     { load_value: 16, metric: 'ttft_ms', value: 200 },
     { load_value: 8, metric: 'median_ttft_ms', source: 'serving_log' as const, value: 99 },
+    // The same benchmark in another result-dir mode: its own chart.
+    { load_value: 8, metric: 'median_ttft_ms', source: 'serving_log' as const, result_dir: `${GROK_DIR(date)}_dp_attention`, value: 77 },
   ] })));
   const db = kyselyFor(openWriter(dbPath));
   await scanAlerts(db, { hardware: ['mi30x'], date: NIGHTS[39], days: 2 });
@@ -78,8 +80,19 @@ describe('/api/metrics/:hw', () => {
     expect((await json('/api/metrics/mi30x?metric=median_ttft_ms')).body.series[0].points[0].source).toBe('serving_log');
   });
 
+  it('one chart: benchmark, result-dir mode and metric select only its series', async () => {
+    const chart = async (mode: string) => (await json(`/api/metrics/mi30x?days=90&benchmark=${encodeURIComponent('Grok Online Benchmark')}&mode=${mode}&metric=median_ttft_ms`)).body.series;
+    const online = await chart('online');
+    expect(online.map((x: { mode: string; points: Array<{ value: number }> }) => [x.mode, x.points[0].value])).toEqual([['online', 99]]);
+    const dp = await chart('online_dp_attention');
+    expect(dp.map((x: { mode: string; points: Array<{ value: number }> }) => [x.mode, x.points[0].value])).toEqual([['online_dp_attention', 77]]);
+    expect(await chart('online_mtp_test')).toEqual([]);
+    // Without a mode both modes come back, as before.
+    expect((await json('/api/metrics/mi30x?days=90&metric=median_ttft_ms')).body.series).toHaveLength(2);
+  });
+
   it('validates every parameter', async () => {
-    for (const q of ['days=0', 'days=91', 'days=x', 'load=-1', 'load=1.5', 'metric=TTFT;drop', 'points=1', 'points=91', 'benchmark=' + 'x'.repeat(300)]) {
+    for (const q of ['days=0', 'days=91', 'days=x', 'load=-1', 'load=1.5', 'metric=TTFT;drop', 'points=1', 'points=91', 'benchmark=' + 'x'.repeat(300), 'mode=' + 'x'.repeat(300), 'mode=a%0Ab']) {
       const r = await json(`/api/metrics/mi30x?${q}`);
       expect(r.status, q).toBe(400);
       expect(typeof r.body.error).toBe('string');
@@ -123,7 +136,15 @@ describe('trends, perf and alerts endpoints', () => {
     expect(oct26).toMatchObject({ machine_name: 'dell300x-pla-t10-23', overall_status: 'passed' });
     expect(body.gsm8k_thresholds['Grok 2 Online Benchmark']).toBe(0.92);
     expect(body.catalog.loads).toEqual([8, 16]);
+    // The chart groups the page requests one metric at a time: (benchmark, result-dir mode).
+    expect(body.catalog.charts).toEqual([
+      { benchmark: 'Grok Online Benchmark', mode: 'online' },
+      { benchmark: 'Grok Online Benchmark', mode: 'online_dp_attention' },
+    ]);
     expect(Object.keys(body.test_history)).toContain('Grok Online Benchmark');
+    // mi35x has no perf numbers; overlaid with mi30x (compare=1) it lists mi30x's charts.
+    expect((await json('/api/trends/mi35x?days=90')).body.catalog.charts).toEqual([]);
+    expect((await json('/api/trends/mi35x?days=90&compare=1')).body.catalog.charts).toEqual(body.catalog.charts);
   });
 
   it('/api/perf and the CSV export hold exactly the same points', async () => {

@@ -13,6 +13,16 @@ import { nightsFrom, seedNights } from './seed';
 
 const ADMIN_TOKEN = 'browser-admin-token-42';
 
+/** Query strings of the /api/metrics requests the page makes, as `hw?params`. */
+function metricRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const m = /\/api\/metrics\/(.+)$/.exec(new URL(r.url()).pathname + new URL(r.url()).search);
+    if (m) seen.push(decodeURIComponent(m[1]));
+  });
+  return seen;
+}
+
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -78,11 +88,17 @@ describe('/trends/mi30x in Chromium', () => {
   it('renders the status strip and perf charts with regression markers and notes, no console errors', async () => {
     const page = await browser.newPage();
     const problems = watch(page);
+    const requests = metricRequests(page);
     try {
       await page.goto(`${server.url}/trends/mi30x?days=30&benchmark=${encodeURIComponent('Grok Online Benchmark')}`);
       await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
       const charts = await drawn(page, '#perf-charts canvas');
       expect(charts).toHaveLength(2); // e2e latency and TTFT of Grok Online Benchmark [online]
+      // One request per chart, each asking for exactly that chart's series.
+      expect(requests.sort()).toEqual([
+        'mi30x?days=30&benchmark=Grok Online Benchmark&mode=online&metric=e2e_latency_ms',
+        'mi30x?days=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms',
+      ]);
       const ttft = charts.find((c) => c && c.length === 2);
       expect(ttft?.map((d) => d.label)).toEqual(['rate 8', 'rate 16']);
       expect((ttft?.[0].pointStyle as string[]).slice(-2)).toEqual(['triangle', 'triangle']);
@@ -105,6 +121,7 @@ describe('/trends/mi30x in Chromium', () => {
   it('overlays MI35X on the MI30X chart of the same config (dashed lines)', async () => {
     const page = await browser.newPage();
     const problems = watch(page);
+    const requests = metricRequests(page);
     try {
       await page.goto(`${server.url}/trends/mi30x?days=30&metric=ttft_ms&load=8&compare=1`);
       await page.waitForFunction(() => document.querySelectorAll('#perf-charts canvas').length > 0);
@@ -114,6 +131,7 @@ describe('/trends/mi30x in Chromium', () => {
         ['MI30X rate 8', false],
         ['MI35X rate 8', true],
       ]);
+      expect(requests.sort()).toEqual(['mi30x', 'mi35x'].map((h) => `${h}?days=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms&load=8`));
       expect(await page.isChecked('#f-compare')).toBe(true);
       expect(problems).toEqual([]);
     } finally {
