@@ -10,6 +10,7 @@ import { HARDWARE, TOOL_VERSION } from '../../config';
 import type { AppContext } from '../context';
 import { requireAdmin } from '../security';
 import { dbState, requireReadyDb } from '../services/db-state';
+import { requestCacheKey } from '../services/cache';
 import { HttpError, parseDate, parseDays, parseHardware } from '../validate';
 import { getRunSummary, latestDates, listDates, parseMachine } from '../queries/runs';
 import { testHistory } from '../queries/history';
@@ -24,18 +25,10 @@ export const TTL = { summary: 300, dates: 600, plotDates: 3600, upstream: 600, h
 
 type Produced = { status: number; body: unknown };
 
-/** Key = path + query sorted by name, so `?a=1&b=2` and `?b=2&a=1` share an entry. */
-function cacheKey(req: Request): string {
-  const q = new URLSearchParams();
-  const query = req.query as Record<string, unknown>;
-  for (const k of Object.keys(query).sort()) q.append(k, String(query[k]));
-  return `${req.path}?${q.toString()}`;
-}
-
 /** Serves from the response cache or produces, caching only 200s. */
 async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: number, produce: () => Promise<Produced>): Promise<void> {
   requireReadyDb(ctx.data);
-  const key = cacheKey(req);
+  const key = requestCacheKey(req.path, req.query as Record<string, unknown>);
   const hit = ctx.data.cache.get(key);
   res.setHeader('Cache-Control', `public, max-age=${Math.min(ttl, 60)}`);
   if (hit !== undefined) {
@@ -43,9 +36,10 @@ async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: num
     res.type('application/json').send(hit);
     return;
   }
+  const generation = ctx.data.cache.generation;
   const { status, body } = await produce();
   const text = JSON.stringify(body);
-  if (status === 200) ctx.data.cache.set(key, text, ttl);
+  if (status === 200) ctx.data.cache.set(key, text, ttl, generation);
   else res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Cache', 'miss');
   res.status(status).type('application/json').send(text);

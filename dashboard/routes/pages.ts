@@ -9,6 +9,8 @@ import express, { Router, type Response } from 'express';
 import { HARDWARE, PROJECT_ROOT, TOOL_VERSION, type Hardware } from '../../config';
 import type { AppContext } from '../context';
 import { DB_STATE_MESSAGES, dbState } from '../services/db-state';
+import { requestCacheKey } from '../services/cache';
+import { TTL } from './api';
 import { dashed, parseDate, parseHardware } from '../validate';
 import { TASK_CRON_LOGS, TASK_GROUPS, formatRuntime, sanityDisplayName } from '../queries/catalogue';
 import { changesSincePrevious, nightRuns, statusGrid, streaks, testHistory } from '../queries/history';
@@ -66,10 +68,8 @@ function nightAgeHours(date: string | null, now = Date.now()): number | null {
   return Math.max(0, (now - t) / 3_600_000);
 }
 
-function render(res: Response, view: string, locals: Record<string, unknown>): void {
-  res.setHeader('Cache-Control', 'no-cache');
-  res.render(view, { ...viewHelpers, ...locals });
-}
+/** Requests that never get an HTML page from this router (no freshness line, no page cache). */
+const NOT_A_PAGE = /^\/(api|static|logs|github-plots)\/|^\/health$/;
 
 export function pagesRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -84,11 +84,43 @@ export function pagesRoutes(ctx: AppContext): Router {
     return { newest, stale: age !== null && age > ctx.settings.FRESHNESS_WARN_HOURS, ageDays: age === null ? null : Math.floor(age / 24) };
   }
 
-  // Footer "data as of" and the stale-data banner on every HTML page (also other engineers' pages).
+  /**
+   * The pages of this router are kept rendered in the response cache, like the API's JSON (same
+   * TTL as the summary, dropped with the rest when the data changes or after a sync): rendering a
+   * page runs 20–30 queries and an EJS render, and pages are what most visitors ask for.
+   */
+  function render(res: Response, view: string, locals: Record<string, unknown>): void {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.render(view, { ...viewHelpers, ...locals }, (err: Error | null, html: string) => {
+      if (err) {
+        res.req.next?.(err);
+        return;
+      }
+      const { pageCacheKey: key, pageCacheGeneration: generation } = res.locals;
+      if (typeof key === 'string' && res.statusCode === 200) ctx.data.cache.set(key, html, TTL.summary, generation as number);
+      res.setHeader('X-Cache', 'miss');
+      res.send(html);
+    });
+  }
+
+  // A cached page first; else the footer "data as of" and the stale-data banner on every HTML page
+  // (also other engineers' pages, which do not use the page cache).
   router.use(async (req, res, next) => {
-    if (req.method === 'GET' && !/^\/(api|static|logs|github-plots)\/|^\/health$/.test(req.path)) {
+    if (req.method === 'GET' && !NOT_A_PAGE.test(req.path)) {
       try {
-        if (dbState(ctx.data) === 'ok') res.locals.freshness = await freshness();
+        if (dbState(ctx.data) === 'ok') {
+          const key = `page|${requestCacheKey(req.path, req.query as Record<string, unknown>)}`;
+          const hit = ctx.data.cache.get(key);
+          if (hit !== undefined) {
+            res.setHeader('Cache-Control', 'no-cache');
+            res.setHeader('X-Cache', 'hit');
+            res.type('html').send(hit);
+            return;
+          }
+          res.locals.pageCacheKey = key;
+          res.locals.pageCacheGeneration = ctx.data.cache.generation;
+          res.locals.freshness = await freshness();
+        }
       } catch {
         // A page renders without the freshness line rather than failing.
       }

@@ -11,6 +11,7 @@ interface Entry {
 export class ResponseCache {
   private entries = new Map<string, Entry>();
   private bytes = 0;
+  private gen = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -27,7 +28,17 @@ export class ResponseCache {
     return hit.body;
   }
 
-  set(key: string, body: string, ttlSeconds: number): void {
+  /** Moves on every clear(); see set(). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * Stores a body. Pass the `generation` read before producing it: a body built from data that
+   * changed meanwhile (the cache was cleared since) is not stored, or it would outlive the change.
+   */
+  set(key: string, body: string, ttlSeconds: number, generation = this.gen): void {
+    if (generation !== this.gen) return;
     const bytes = Buffer.byteLength(body) + key.length;
     if (bytes > this.maxBytes) return;
     this.delete(key);
@@ -42,6 +53,7 @@ export class ResponseCache {
   clear(): void {
     this.entries.clear();
     this.bytes = 0;
+    this.gen++;
   }
 
   get size(): number {
@@ -55,4 +67,11 @@ export class ResponseCache {
       this.entries.delete(key);
     }
   }
+}
+
+/** Key of a GET response: path + query sorted by name, so `?a=1&b=2` and `?b=2&a=1` share an entry. */
+export function requestCacheKey(path: string, query: Record<string, unknown>): string {
+  const q = new URLSearchParams();
+  for (const k of Object.keys(query).sort()) q.append(k, String(query[k]));
+  return `${path}?${q.toString()}`;
 }

@@ -1,10 +1,12 @@
 /**
  * The web app's view of the DB: one read-only connection, reopened when the file is replaced (sync
  * pull renames a new file over it) and a response cache dropped whenever the data changes
- * (another connection committed: PRAGMA data_version moves). Checked at most once per request.
+ * (another connection committed: PRAGMA data_version moves) or a sync rewrites the sidecar.
  */
 import fs from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
 import { kyselyFor, openReader, schemaState, type Db, type SchemaState, type Sqlite } from '../../database/connection';
+import { sidecarPath } from '../../sync/sidecar';
 import { ResponseCache } from './cache';
 
 export class DatabaseUnavailableError extends Error {}
@@ -18,6 +20,8 @@ export class DataSource {
   private lastCheck = 0;
   /** Schema state of the open file; recomputed only when the file or its data changes (a migration commits). */
   private schemaMemo: SchemaState | null = null;
+  private sidecar = '';
+  private dataVersionStmt: BetterSqlite3.Statement | null = null;
 
   constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024) {
     this.cache = new ResponseCache(cacheBytes);
@@ -31,8 +35,22 @@ export class DataSource {
   /** Reopens or invalidates as needed; throws DatabaseUnavailableError when there is no usable file. */
   refresh(): void {
     const now = Date.now();
-    if (this.sqlite && now - this.lastCheck < 50) return;
-    this.lastCheck = now;
+    if (!this.sqlite || now - this.lastCheck >= 50) {
+      this.lastCheck = now;
+      this.checkFiles();
+    }
+    // Commits by other connections are checked on every call (a prepared pragma, a few µs), so a
+    // cached page or JSON never outlives the data it was built from.
+    const version = this.dataVersionStmt!.get() as number;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.schemaMemo = null;
+      this.cache.clear();
+    }
+  }
+
+  /** File replaced (sync pull renames over it) or sidecar rewritten (a sync): stat calls, so at most every 50 ms. */
+  private checkFiles(): void {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(this.dbPath);
@@ -44,13 +62,14 @@ export class DataSource {
       this.close();
       this.sqlite = openReader(this.dbPath);
       this.kysely = kyselyFor(this.sqlite);
+      this.dataVersionStmt = this.sqlite.prepare('PRAGMA data_version').pluck();
       this.inode = stat.ino;
       this.dataVersion = -1;
     }
-    const version = this.sqlite.pragma('data_version', { simple: true }) as number;
-    if (version !== this.dataVersion) {
-      this.dataVersion = version;
-      this.schemaMemo = null;
+    // A sync that leaves the DB as it was (push) still changes what the home page shows (last sync).
+    const sidecar = sidecarStamp(this.dbPath);
+    if (sidecar !== this.sidecar) {
+      this.sidecar = sidecar;
       this.cache.clear();
     }
   }
@@ -84,7 +103,18 @@ export class DataSource {
     else this.sqlite?.close();
     this.sqlite = null;
     this.kysely = null;
+    this.dataVersionStmt = null;
     this.inode = -1;
     this.schemaMemo = null;
+  }
+}
+
+/** Identity of the sync sidecar file as written last ('' when there is none). */
+function sidecarStamp(dbPath: string): string {
+  try {
+    const st = fs.statSync(sidecarPath(dbPath));
+    return `${st.ino}|${st.mtimeMs}|${st.size}`;
+  } catch {
+    return '';
   }
 }

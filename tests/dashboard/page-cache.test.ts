@@ -1,0 +1,92 @@
+/**
+ * Rendered pages kept in the response cache (issue 4): a repeat is served from it byte for byte,
+ * and a commit by another connection or a sync drops it, so no page outlives the data it shows.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWriter } from '../../database/connection';
+import { ResponseCache } from '../../dashboard/services/cache';
+import { writeSyncState } from '../../sync/sidecar';
+import { tempDir } from '../helpers/fixtures';
+import { startServer, type RunningServer } from '../helpers/server';
+import { buildIngestedDb } from './helpers';
+
+let tmp: ReturnType<typeof tempDir>;
+let dbPath: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  tmp = tempDir('dash-page-cache-');
+  dbPath = path.join(tmp.dir, 'ci.db');
+  await buildIngestedDb(dbPath);
+  server = await startServer({ dbPath });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+async function get(p: string): Promise<{ status: number; cache: string | null; type: string | null; html: string }> {
+  const res = await fetch(server.url + p);
+  return { status: res.status, cache: res.headers.get('x-cache'), type: res.headers.get('content-type'), html: await res.text() };
+}
+
+/** Past the data-change check, which runs at most every 50 ms. */
+const pastRecheck = () => new Promise((r) => setTimeout(r, 60));
+
+describe('page cache', () => {
+  it('serves a repeat of each page from the cache, identical to the rendered one', async () => {
+    for (const p of ['/', '/hardware/mi30x', '/hardware/mi35x?date=20251130', '/plots/mi30x', '/upstream-ci']) {
+      const first = await get(p);
+      const again = await get(p);
+      expect([first.status, first.cache, again.status, again.cache]).toEqual([200, 'miss', 200, 'hit']);
+      expect(again.type).toBe(first.type);
+      expect(again.html).toBe(first.html);
+    }
+    // The query is normalised: another order of the same parameters is the same page.
+    expect((await get('/hardware/mi30x?machine=&date=20251219')).cache).toBe('miss');
+    expect((await get('/hardware/mi30x?date=20251219&machine=')).cache).toBe('hit');
+  });
+
+  it('drops the pages when another connection commits', async () => {
+    const before = await get('/hardware/mi30x?date=20251219');
+    expect(before.html).not.toContain('rocm/sgl-dev:page-cache-test');
+    const w = openWriter(dbPath);
+    w.prepare("UPDATE test_runs SET docker_image = 'rocm/sgl-dev:page-cache-test' WHERE run_date = '20251219' AND hardware = 'mi30x'").run();
+    w.close();
+    await pastRecheck();
+    const after = await get('/hardware/mi30x?date=20251219');
+    expect(after.cache).toBe('miss');
+    expect(after.html).toContain('rocm/sgl-dev:page-cache-test');
+  });
+
+  it('drops the pages after a sync that leaves the DB as it was (the home page shows the last sync)', async () => {
+    await get('/');
+    expect((await get('/')).cache).toBe('hit');
+    writeSyncState(dbPath, { remote_commit: 'abc', remote_blob: 'def', pushed_digest: null, pulled_digest: null });
+    await pastRecheck();
+    const after = await get('/');
+    expect(after.cache).toBe('miss');
+    expect(after.html).not.toContain('never synced on this machine');
+  });
+
+  it('never keeps an error page', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await get('/hardware/mi30x?date=20251340');
+      expect(r.status).toBe(404);
+      expect(r.cache).toBeNull();
+    }
+  });
+});
+
+describe('ResponseCache', () => {
+  it('does not store a body produced from data read before a clear', () => {
+    const cache = new ResponseCache(1024);
+    const generation = cache.generation;
+    cache.clear(); // the data changed while the body was being produced
+    cache.set('k', 'old', 60, generation);
+    expect(cache.get('k')).toBeUndefined();
+    cache.set('k', 'new', 60, cache.generation);
+    expect(cache.get('k')).toBe('new');
+  });
+});
