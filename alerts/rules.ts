@@ -100,7 +100,8 @@ export function evaluateSeries(metric: string, points: NightValue[]): NightVerdi
     else if (change === null) verdict = 'insufficient_data';
     else if (!bad) verdict = 'ok';
     else verdict = i > 0 && days[i - 1] >= days[i] - BASELINE_NIGHTS && violated[i - 1] ? 'perf_regression' : 'perf_suspect';
-    return { ...p, baseline: base?.value ?? null, baseline_desc: base?.desc ?? null, delta_pct: change === null ? null : round(change * 100, 2), verdict };
+    // A fresh object of one shape (no spread of the caller's point): this runs for every point of every series.
+    return { date: p.date, value: p.value, trusted: p.trusted, baseline: base?.value ?? null, baseline_desc: base?.desc ?? null, delta_pct: change === null ? null : round(change * 100, 2), verdict };
   });
 }
 
