@@ -11,7 +11,7 @@ import type { Db } from '../database/connection';
 import { utcTimestamp } from '../database/connection';
 import { SANITY_THRESHOLDS, gsm8kThreshold } from '../dashboard/queries/catalogue';
 import { shiftDate } from '../dashboard/queries/runs';
-import { metricPoints } from '../dashboard/queries/perf';
+import { metricNamesOn, metricPoints } from '../dashboard/queries/perf';
 import { BASELINE_NIGHTS, classifyRunError, isAlertMetric, round } from './rules';
 import { buildSeries, evaluate } from './series';
 
@@ -209,8 +209,11 @@ function readRunFiles(baseDir: string | null, summaryRel: string | null): { summ
 }
 
 async function perfEvents(db: Db, hw: Hardware, date: string, report: ScanReport): Promise<AlertCandidate[]> {
+  // Only tonight's alertable metrics can raise an event: the other half of the rows is not read.
+  const metrics = (await metricNamesOn(db, hw, date)).filter(isAlertMetric);
+  if (!metrics.length) return [];
   // The previous night's own verdict needs its baseline too: two windows back.
-  const rows = await metricPoints(db, { hw, from: shiftDate(date, -2 * BASELINE_NIGHTS - 1), to: date });
+  const rows = await metricPoints(db, { hw, from: shiftDate(date, -2 * BASELINE_NIGHTS - 1), to: date, metrics });
   const out: AlertCandidate[] = [];
   for (const series of buildSeries(rows)) {
     if (!isAlertMetric(series.metric)) continue;

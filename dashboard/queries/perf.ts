@@ -55,6 +55,19 @@ export async function metricPoints(db: Db, f: MetricFilter): Promise<MetricPoint
   return q.orderBy('tr.run_date').orderBy('bm.id').execute();
 }
 
+/** The metric names stored for the runs of one night (the alert scan reads the history of those only). */
+export async function metricNamesOn(db: Db, hw: Hardware, date: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('benchmark_metrics as bm')
+    .innerJoin('test_runs as tr', 'tr.id', 'bm.test_run_id')
+    .select('bm.metric')
+    .distinct()
+    .where('tr.hardware', '=', hw)
+    .where('tr.run_date', '=', date)
+    .execute();
+  return rows.map((r) => r.metric);
+}
+
 /** A group of perf charts of the trends page: one benchmark in one result-dir mode (a chart per metric). */
 export interface MetricChart {
   benchmark: string;
