@@ -8,6 +8,7 @@ import { PROJECT_ROOT, redactSecrets, type Settings } from '../config';
 import type { AppContext } from './context';
 import { DataSource, DatabaseUnavailableError } from './services/data-source';
 import { securityHeaders } from './security';
+import { answerCacheHitsFirst } from './fast-hits';
 import { HttpError } from './validate';
 import { pagesRoutes } from './routes/pages';
 import { apiRoutes } from './routes/api';
@@ -75,5 +76,6 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
     if (api) res.status(500).json({ error: 'Internal server error' });
     else res.status(500).render('error', { title: 'Internal server error', message: 'The page could not be built. The error is in the server log; reloading may help if the database was being replaced.' });
   });
+  answerCacheHitsFirst(app, ctx);
   return { app, ctx };
 }

@@ -11,6 +11,7 @@ import type { AppContext } from '../context';
 import { requireAdmin } from '../security';
 import { dbState, requireReadyDb } from '../services/db-state';
 import { requestCacheKey } from '../services/cache';
+import { wireResponse } from '../fast-hits';
 import { HttpError, parseDate, parseDays, parseHardware } from '../validate';
 import { getRunSummary, latestDates, listDates, parseMachine } from '../queries/runs';
 import { testHistory } from '../queries/history';
@@ -30,7 +31,8 @@ async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: num
   requireReadyDb(ctx.data);
   const key = requestCacheKey(req.path, req.query as Record<string, unknown>);
   const hit = ctx.data.cache.get(key);
-  res.setHeader('Cache-Control', `public, max-age=${Math.min(ttl, 60)}`);
+  const cacheControl = `public, max-age=${Math.min(ttl, 60)}`;
+  res.setHeader('Cache-Control', cacheControl);
   if (hit !== undefined) {
     res.setHeader('X-Cache', 'hit');
     res.type('application/json').send(hit);
@@ -39,7 +41,7 @@ async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: num
   const generation = ctx.data.cache.generation;
   const { status, body } = await produce();
   const text = JSON.stringify(body);
-  if (status === 200) ctx.data.cache.set(key, text, ttl, generation);
+  if (status === 200) ctx.data.cache.set(key, text, ttl, generation, wireResponse(req.app, text, 'application/json; charset=utf-8', cacheControl));
   else res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Cache', 'miss');
   res.status(status).type('application/json').send(text);

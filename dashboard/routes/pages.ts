@@ -10,6 +10,7 @@ import { HARDWARE, PROJECT_ROOT, TOOL_VERSION, type Hardware } from '../../confi
 import type { AppContext } from '../context';
 import { DB_STATE_MESSAGES, dbState } from '../services/db-state';
 import { requestCacheKey } from '../services/cache';
+import { wireResponse } from '../fast-hits';
 import { TTL } from './api';
 import { dashed, parseDate, parseHardware } from '../validate';
 import { TASK_CRON_LOGS, TASK_GROUPS, formatRuntime, sanityDisplayName } from '../queries/catalogue';
@@ -97,7 +98,9 @@ export function pagesRoutes(ctx: AppContext): Router {
         return;
       }
       const { pageCacheKey: key, pageCacheGeneration: generation } = res.locals;
-      if (typeof key === 'string' && res.statusCode === 200) ctx.data.cache.set(key, html, TTL.summary, generation as number);
+      if (typeof key === 'string' && res.statusCode === 200) {
+        ctx.data.cache.set(key, html, TTL.summary, generation as number, wireResponse(res.app, html, 'text/html; charset=utf-8', 'no-cache'));
+      }
       res.setHeader('X-Cache', 'miss');
       res.send(html);
     });
@@ -109,7 +112,7 @@ export function pagesRoutes(ctx: AppContext): Router {
     if (req.method === 'GET' && !NOT_A_PAGE.test(req.path)) {
       try {
         if (dbState(ctx.data) === 'ok') {
-          const key = `page|${requestCacheKey(req.path, req.query as Record<string, unknown>)}`;
+          const key = requestCacheKey(req.path, req.query as Record<string, unknown>);
           const hit = ctx.data.cache.get(key);
           if (hit !== undefined) {
             res.setHeader('Cache-Control', 'no-cache');

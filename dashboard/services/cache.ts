@@ -2,10 +2,17 @@
  * In-process LRU for API responses (SPEC §7.1): bounded by bytes, per-entry TTL, only successful
  * responses are stored, the whole cache is dropped when the DB changes.
  */
+/** A cached 200 as it goes on the wire, for the cache hits answered before express (dashboard/fast-hits.ts). */
+export interface WireResponse {
+  headers: Readonly<Record<string, string>>;
+  body: Buffer;
+}
+
 interface Entry {
   body: string;
   bytes: number;
   expires: number;
+  wire?: WireResponse;
 }
 
 export class ResponseCache {
@@ -16,16 +23,12 @@ export class ResponseCache {
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): string | undefined {
-    const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    if (hit.expires < Date.now()) {
-      this.delete(key);
-      return undefined;
-    }
-    // Re-insert to mark as most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit.body;
+    return this.hit(key)?.body;
+  }
+
+  /** The wire form of an entry stored with one. */
+  getWire(key: string): WireResponse | undefined {
+    return this.hit(key)?.wire;
   }
 
   /** Moves on every clear(); see set(). */
@@ -37,12 +40,12 @@ export class ResponseCache {
    * Stores a body. Pass the `generation` read before producing it: a body built from data that
    * changed meanwhile (the cache was cleared since) is not stored, or it would outlive the change.
    */
-  set(key: string, body: string, ttlSeconds: number, generation = this.gen): void {
+  set(key: string, body: string, ttlSeconds: number, generation = this.gen, wire?: WireResponse): void {
     if (generation !== this.gen) return;
-    const bytes = Buffer.byteLength(body) + key.length;
+    const bytes = Buffer.byteLength(body) + key.length + (wire?.body.length ?? 0);
     if (bytes > this.maxBytes) return;
     this.delete(key);
-    this.entries.set(key, { body, bytes, expires: Date.now() + ttlSeconds * 1000 });
+    this.entries.set(key, { body, bytes, expires: Date.now() + ttlSeconds * 1000, wire });
     this.bytes += bytes;
     for (const oldest of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
@@ -58,6 +61,19 @@ export class ResponseCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private hit(key: string): Entry | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.expires < Date.now()) {
+      this.delete(key);
+      return undefined;
+    }
+    // Re-insert to mark as most recently used.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
   }
 
   private delete(key: string): void {

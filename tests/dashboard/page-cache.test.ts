@@ -9,7 +9,7 @@ import { ResponseCache } from '../../dashboard/services/cache';
 import { writeSyncState } from '../../sync/sidecar';
 import { tempDir } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/server';
-import { buildIngestedDb } from './helpers';
+import { buildIngestedDb, rawGet } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
 let dbPath: string;
@@ -46,6 +46,24 @@ describe('page cache', () => {
     // The query is normalised: another order of the same parameters is the same page.
     expect((await get('/hardware/mi30x?machine=&date=20251219')).cache).toBe('miss');
     expect((await get('/hardware/mi30x?date=20251219&machine=')).cache).toBe('hit');
+  });
+
+  it('answers a hit with the headers express gives the first answer, and a revalidation with 304', async () => {
+    for (const p of ['/hardware/mi30x?date=20251217', '/api/summary/mi35x/20251217']) {
+      const headers = async () => {
+        const res = await fetch(server.url + p);
+        await res.arrayBuffer();
+        const all = Object.fromEntries(res.headers);
+        delete all.date;
+        return { status: res.status, all };
+      };
+      const first = await headers();
+      const hit = await headers();
+      expect(first.all['x-cache']).toBe('miss');
+      expect(hit.all).toEqual({ ...first.all, 'x-cache': 'hit' });
+      // Raw HTTP: fetch adds `Cache-Control: no-cache` to a conditional request, which rules out a 304.
+      expect((await rawGet(server.url, p, { 'If-None-Match': first.all.etag })).status).toBe(304);
+    }
   });
 
   it('drops the pages when another connection commits', async () => {
