@@ -108,18 +108,21 @@ export function evaluate(series: Series): EvaluatedSeries {
 
 const VERDICT_WEIGHT: Record<string, number> = { perf_regression: 3, perf_suspect: 2, untrusted: 1 };
 
+const weight = (p: object) => VERDICT_WEIGHT[(p as { verdict?: string }).verdict ?? ''] ?? 0;
+
 /**
  * At most `max` points, chosen per contiguous bucket: the most alarming point of the bucket (so a
- * regression marker never disappears), else its newest point. Order is kept.
+ * regression marker never disappears), else its newest point. Order is kept. Points without a
+ * verdict (/perf) keep the newest of each bucket.
  */
-export function downsample<T extends { verdict?: string }>(points: readonly T[], max: number): T[] {
+export function downsample<T extends object>(points: readonly T[], max: number): T[] {
   if (points.length <= max) return [...points];
   const out: T[] = [];
   for (let b = 0; b < max; b++) {
     const bucket = points.slice(Math.floor((b * points.length) / max), Math.floor(((b + 1) * points.length) / max));
     if (bucket.length === 0) continue;
     let pick = bucket[bucket.length - 1];
-    for (const p of bucket) if ((VERDICT_WEIGHT[p.verdict ?? ''] ?? 0) > (VERDICT_WEIGHT[pick.verdict ?? ''] ?? 0)) pick = p;
+    for (const p of bucket) if (weight(p) > weight(pick)) pick = p;
     out.push(pick);
   }
   return out;

@@ -180,14 +180,14 @@ export function perfRoutes(ctx: AppContext): Router {
   router.get('/api/perf', async (req, res) => {
     const metric = parsePerfMetric(req.query.metric);
     const f = parsePerfFilter(req.query);
-    await cachedJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f));
+    await cachedJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f, MAX_POINTS));
   });
 
-  // Exactly the rows the chart shows, one line per point.
+  // The rows of the chart's filters, one line per point; not downsampled like the chart's JSON.
   router.get('/api/perf.csv', async (req, res) => {
     requireReadyDb(ctx.data);
     const metric = parsePerfMetric(req.query.metric);
-    const payload = await perfPayload(ctx.data.db(), metric, parsePerfFilter(req.query));
+    const payload = await perfPayload(ctx.data.db(), metric, parsePerfFilter(req.query), null);
     const lines = [['run_date', 'run_id', 'commit_sha', 'gpu_config', 'model', 'variant', 'batch_size', 'input_len', 'output_len', metric].join(',')];
     for (const s of payload.series) for (const p of s.points) lines.push([p.run_date, p.run_id, p.commit_sha, s.gpu_config, s.model, s.variant, s.batch_size, s.input_len, s.output_len, p.value].map(csvCell).join(','));
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="perf-${metric}.csv"`);

@@ -87,7 +87,8 @@ export async function metricsPayload(db: Db, hw: Hardware, q: MetricsQuery) {
   return { hardware: hw, days: q.days, from: window.from, to: window.to, metrics, series: series.filter((s) => s.points.length > 0) };
 }
 
-export async function perfPayload(db: Db, metric: PerfMetric, f: PerfFilter & { days: number }) {
+/** /perf series of one metric; each series cut to `maxPoints` (a year of nightly runs would be ~130 B × 365 per line), or every point with null (CSV). */
+export async function perfPayload(db: Db, metric: PerfMetric, f: PerfFilter & { days: number }, maxPoints: number | null) {
   const rows = await perfPoints(db, metric, f);
   const series = new Map<string, { label: string; gpu_config: string | null; model: string | null; variant: string | null; batch_size: number | null; input_len: number | null; output_len: number | null; points: Array<{ run_id: string; run_date: string | null; commit_sha: string | null; value: number | null }> }>();
   for (const r of rows) {
@@ -99,7 +100,8 @@ export async function perfPayload(db: Db, metric: PerfMetric, f: PerfFilter & { 
     }
     s.points.push({ run_id: r.run_id, run_date: r.run_date, commit_sha: r.commit_sha, value: r.value });
   }
-  return { metric, days: f.days, since: f.since, series: [...series.values()], runs: await perfRunHistory(db, f.since) };
+  const lines = [...series.values()].map((x) => ({ ...x, total_points: x.points.length, points: maxPoints === null ? x.points : downsample(x.points, maxPoints) }));
+  return { metric, days: f.days, since: f.since, series: lines, runs: await perfRunHistory(db, f.since) };
 }
 
 export interface NightPerfRow {

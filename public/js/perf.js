@@ -49,7 +49,9 @@
     });
     document.getElementById('perf-reset-zoom').addEventListener('click', function (ev) { ev.preventDefault(); if (chart.resetZoom) chart.resetZoom(); });
     var points = data.series.reduce(function (n, s) { return n + s.points.length; }, 0);
-    statusLine.textContent = data.series.length ? data.series.length + ' series, ' + points + ' points since ' + data.since : 'No metrics in this window. Import a metrics JSON with ci-dash import perf-json.';
+    // Long windows come thinned to at most 90 points per line; the CSV has them all.
+    var total = data.series.reduce(function (n, s) { return n + s.total_points; }, 0);
+    statusLine.textContent = data.series.length ? data.series.length + ' series, ' + points + (total > points ? ' of ' + total : '') + ' points since ' + data.since : 'No metrics in this window. Import a metrics JSON with ci-dash import perf-json.';
 
     var tbody = document.querySelector('#perf-runs tbody');
     data.runs.forEach(function (run) {

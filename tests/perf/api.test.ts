@@ -15,6 +15,7 @@ let server: RunningServer;
 let dbPath: string;
 let cleanup: () => void;
 const NIGHTS = nightsFrom('20251220', 40);
+const LONG_RUNS = 100;
 
 beforeAll(async () => {
   const t = tempDir('ci-dash-perfapi-');
@@ -32,6 +33,16 @@ beforeAll(async () => {
   const db = kyselyFor(openWriter(dbPath));
   await scanAlerts(db, { hardware: ['mi30x'], date: NIGHTS[39], days: 2 });
   await importPerfJson(db, [path.join(__dirname, 'data', 'consolidated-run.json')], { command: 'test', baseDir: path.join(__dirname, 'data') });
+  // 100 nightly runs of one small model ending today: more points than a /perf line may carry.
+  const nightly = Array.from({ length: LONG_RUNS }, (_, i) => ({
+    run_id: `77${String(i).padStart(4, '0')}`,
+    run_date: new Date(Date.now() - (LONG_RUNS - 1 - i) * 86_400_000).toISOString(),
+    commit_sha: null,
+    branch: 'main',
+    results: [{ gpu_config: '1-gpu-h100', partition: 0, model: 'test/Tiny-1B', variant: null, server_args: null, benchmarks: [{ batch_size: 1, input_len: 128, output_len: 128, latency_ms: 1000 + i, input_throughput: null, output_throughput: null, overall_throughput: null, ttft_ms: null, acc_length: null }] }],
+  }));
+  fs.writeFileSync(path.join(t.dir, 'nightly.json'), JSON.stringify(nightly));
+  await importPerfJson(db, [path.join(t.dir, 'nightly.json')], { command: 'test', baseDir: t.dir });
   await db.destroy();
   server = await startServer({ dbPath, settings: { ADMIN_TOKEN: TOKEN } });
 });
@@ -159,6 +170,20 @@ describe('trends, perf and alerts endpoints', () => {
     expect(lines.slice(1).map((l) => (l.split(',').pop() === '' ? null : Number(l.split(',').pop())))).toEqual(points);
     expect((await json('/api/perf?metric=bogus')).status).toBe(400);
     expect((await get('/perf?metric=ttft_ms&model=x')).status).toBe(200);
+  });
+
+  it('/api/perf: a line carries at most 90 points (the newest of each stretch), the CSV every run', async () => {
+    const qs = 'metric=latency_ms&days=365&model=test%2FTiny-1B';
+    const { body } = await json(`/api/perf?${qs}`);
+    expect(body.series).toHaveLength(1);
+    const s = body.series[0];
+    expect(s.total_points).toBe(LONG_RUNS);
+    expect(s.points).toHaveLength(90);
+    const values = s.points.map((p: { value: number }) => p.value);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(values.at(-1)).toBe(1000 + LONG_RUNS - 1);
+    const csv = (await (await get(`/api/perf.csv?${qs}`)).text()).trim().split('\n');
+    expect(csv).toHaveLength(1 + LONG_RUNS);
   });
 
   it('/api/alerts lists events; triage POST needs the token and same origin, validates, and persists', async () => {
