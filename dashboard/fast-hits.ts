@@ -19,9 +19,10 @@ type QueryParser = (query: string) => Record<string, unknown>;
 type ETagFn = (body: Buffer, encoding?: string) => string | undefined;
 
 /** The response express gives a cache hit (res.send of the cached text), ETag from the app's own setting. */
-export function wireResponse(app: express.Application, body: string, contentType: string, cacheControl: string): WireResponse {
+export function wireResponse(app: express.Application, body: string, contentType: string, cacheControl: string | null): WireResponse {
   const buf = Buffer.from(body, 'utf8');
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Cache-Control': cacheControl, 'X-Cache': 'hit', 'Content-Type': contentType, 'Content-Length': String(buf.length) };
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'X-Cache': 'hit', 'Content-Type': contentType, 'Content-Length': String(buf.length) };
+  if (cacheControl !== null) headers['Cache-Control'] = cacheControl;
   const etag = (app.get('etag fn') as ETagFn | undefined)?.(buf);
   if (etag) headers.ETag = etag;
   return { headers, body: buf };

@@ -26,13 +26,21 @@ export const TTL = { summary: 300, dates: 600, plotDates: 3600, upstream: 600, h
 
 type Produced = { status: number; body: unknown };
 
+export interface CachedJsonOptions {
+  /** Browser caching; null sends no Cache-Control (for routes that never sent one). */
+  cacheControl?: string | null;
+  /** False for a route that also answers over a DB of another schema version (only a missing file is 503). */
+  requireReady?: boolean;
+}
+
 /** Serves from the response cache or produces, caching only 200s. */
-async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: number, produce: () => Promise<Produced>): Promise<void> {
-  requireReadyDb(ctx.data);
+export async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: number, produce: () => Promise<Produced>, options: CachedJsonOptions = {}): Promise<void> {
+  if (options.requireReady === false) ctx.data.refresh();
+  else requireReadyDb(ctx.data);
   const key = requestCacheKey(req.path, req.query as Record<string, unknown>);
   const hit = ctx.data.cache.get(key);
-  const cacheControl = `public, max-age=${Math.min(ttl, 60)}`;
-  res.setHeader('Cache-Control', cacheControl);
+  const cacheControl = options.cacheControl === undefined ? `public, max-age=${Math.min(ttl, 60)}` : options.cacheControl;
+  if (cacheControl !== null) res.setHeader('Cache-Control', cacheControl);
   if (hit !== undefined) {
     res.setHeader('X-Cache', 'hit');
     res.type('application/json').send(hit);

@@ -13,6 +13,7 @@ import { toCsv, toJsonRecords } from '../explorer/export';
 import { getExplorerOverview } from '../explorer/overview';
 import { getDatabaseSchema, getDatabaseStats } from '../explorer/meta';
 import type { ParamValue, QueryResult } from '../explorer/protocol';
+import { TTL, cachedJson } from './api';
 
 const pools = new WeakMap<AppContext, ExplorerPool>();
 
@@ -220,9 +221,12 @@ export function explorerRoutes(ctx: AppContext): Router {
     res.json(getDatabaseSchema(ctx.data.raw()));
   });
 
-  router.get('/api/database/stats', async (_req: Request, res: Response) => {
-    const db = ctx.data.db();
-    res.json({ stats: await getDatabaseStats(db, ctx.data.dbPath, ctx.data.schema().version) });
+  // Counts over whole tables: computed once per data change (the cache is dropped with the data).
+  router.get('/api/database/stats', async (req: Request, res: Response) => {
+    await cachedJson(ctx, req, res, TTL.summary, async () => ({ status: 200, body: { stats: await getDatabaseStats(ctx.data.db(), ctx.data.dbPath, ctx.data.schema().version) } }), {
+      cacheControl: null,
+      requireReady: false,
+    });
   });
 
   router.get('/database', (req: Request, res: Response) => {

@@ -21,6 +21,7 @@ export class DataSource {
   /** Schema state of the open file; recomputed only when the file or its data changes (a migration commits). */
   private schemaMemo: SchemaState | null = null;
   private sidecar = '';
+  private file = '';
   private dataVersionStmt: BetterSqlite3.Statement | null = null;
 
   constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024) {
@@ -65,6 +66,12 @@ export class DataSource {
       this.dataVersionStmt = this.sqlite.prepare('PRAGMA data_version').pluck();
       this.inode = stat.ino;
       this.dataVersion = -1;
+    }
+    // A checkpoint changes the file (size, modified time: stats, home status) without a new commit.
+    const file = `${stat.size}|${stat.mtimeMs}`;
+    if (file !== this.file) {
+      this.file = file;
+      this.cache.clear();
     }
     // A sync that leaves the DB as it was (push) still changes what the home page shows (last sync).
     const sidecar = sidecarStamp(this.dbPath);

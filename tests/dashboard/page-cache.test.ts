@@ -49,7 +49,7 @@ describe('page cache', () => {
   });
 
   it('answers a hit with the headers express gives the first answer, and a revalidation with 304', async () => {
-    for (const p of ['/hardware/mi30x?date=20251217', '/api/summary/mi35x/20251217']) {
+    for (const p of ['/hardware/mi30x?date=20251217', '/api/summary/mi35x/20251217', '/api/database/stats']) {
       const headers = async () => {
         const res = await fetch(server.url + p);
         await res.arrayBuffer();
@@ -76,6 +76,19 @@ describe('page cache', () => {
     const after = await get('/hardware/mi30x?date=20251219');
     expect(after.cache).toBe('miss');
     expect(after.html).toContain('rocm/sgl-dev:page-cache-test');
+  });
+
+  it('keeps the DB stats until the data changes, without telling browsers to cache them', async () => {
+    const count = async () => {
+      const res = await fetch(server.url + '/api/database/stats');
+      expect(res.headers.get('cache-control')).toBeNull();
+      return ((await res.json()) as { stats: { test_runs: number } }).stats.test_runs;
+    };
+    const before = await count();
+    const w = openWriter(dbPath);
+    w.prepare("INSERT INTO test_runs (run_date, hardware, machine_name) VALUES ('20251220', 'mi30x', 'page-cache-test')").run();
+    w.close();
+    expect(await count()).toBe(before + 1);
   });
 
   it('drops the pages after a sync that leaves the DB as it was (the home page shows the last sync)', async () => {
