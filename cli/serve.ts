@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config';
-import { openReader, schemaState } from '../database/connection';
+import { checkpoint, openReader, openWriter, schemaState } from '../database/connection';
+import { lockPath, withLock } from '../database/lock';
+import { migrate } from '../database/migrations';
 import { ensureSampleDatabase } from '../ingest/sample';
 import { action, EXIT, UsageError, type CliContext } from './context';
 
@@ -76,6 +78,27 @@ async function serve(ctx: CliContext, opts: ServeOptions, baseDir: string | null
   });
 }
 
+/**
+ * `start` is the one-command set-up, so it brings an older DB (a previous build's sample DB, a file
+ * copied by hand) up to this build's schema before serving; `serve` leaves that to `ci-dash db migrate`.
+ */
+async function migrateIfBehind(ctx: CliContext): Promise<void> {
+  const reader = openReader(ctx.dbPath);
+  const state = schemaState(reader);
+  reader.close();
+  if (state.status !== 'needs-migration' && state.status !== 'empty') return;
+  await withLock(lockPath(ctx.settings.LOCK_DIR, ctx.dbPath), 'start: migrate', ctx.settings.LOCK_WAIT_MS, () => {
+    const db = openWriter(ctx.dbPath, { migrate: false });
+    try {
+      const applied = migrate(db);
+      checkpoint(db);
+      if (applied.length) ctx.info(`Migrated ${ctx.dbPath} to schema ${state.latest} (applied ${applied.join(', ')})`);
+    } finally {
+      db.close();
+    }
+  });
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
@@ -98,7 +121,8 @@ export function registerServeCommands(program: Command): void {
     .option('--base-dir <dir>', 'logs and plots folder (default env CI_BASE_DIR, else the bundled sample-data/)')
     .action(
       action(async (ctx, opts: ServeOptions) => {
-        if (!fs.existsSync(ctx.dbPath)) {
+        if (fs.existsSync(ctx.dbPath)) await migrateIfBehind(ctx);
+        else {
           ctx.info(`No database at ${ctx.dbPath}; building the sample database from sample-data/ …`);
           const made = await ensureSampleDatabase(ctx.dbPath, ctx.settings);
           ctx.info(made.created ? `Sample database ready: ${made.nights} nights` : 'Sample database not created; serving without data');

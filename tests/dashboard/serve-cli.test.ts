@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION } from '../../database/migrations';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
 
@@ -61,6 +63,26 @@ describe('ci-dash start', () => {
       // The bundled sample-data/ is the base dir: its cron logs are served.
       const home = await fetch(`${url}/hardware/mi30x`);
       expect(await home.text()).toMatch(/href="\/logs\/mi30x\/\d{8}\/[A-Za-z0-9_.-]+\.log"/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+
+  it('brings a DB of an older schema up to date before serving it', async () => {
+    const dbPath = path.join(tmp.dir, 'older.db');
+    buildOracleDb(dbPath);
+    // What an earlier build left: the newest migration not applied yet.
+    const old = new BetterSqlite3(dbPath);
+    old.prepare('DELETE FROM schema_migrations WHERE version = ?').run(LATEST_SCHEMA_VERSION);
+    old.close();
+    const run = launch(['--db', dbPath, 'start', '--base-dir', tmp.dir], { DASHBOARD_HOST: '127.0.0.1', DASHBOARD_PORT: '0' });
+    try {
+      const url = await run.url;
+      expect((await fetch(`${url}/api/summary/mi30x/20251130`)).status).toBe(200);
+      const check = new BetterSqlite3(dbPath, { readonly: true });
+      expect((check.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(LATEST_SCHEMA_VERSION);
+      check.close();
     } finally {
       run.child.kill('SIGTERM');
     }
