@@ -27,7 +27,7 @@ export const TTL = { summary: 300, dates: 600, plotDates: 3600, upstream: 600, h
 type Produced = { status: number; body: unknown };
 
 export interface CachedJsonOptions {
-  /** Browser caching; null sends no Cache-Control (for routes that never sent one). */
+  /** Browser caching; null sends no Cache-Control at all (for routes that never sent one). */
   cacheControl?: string | null;
   /** False for a route that also answers over a DB of another schema version (only a missing file is 503). */
   requireReady?: boolean;
@@ -50,7 +50,7 @@ export async function cachedJson(ctx: AppContext, req: Request, res: Response, t
   const { status, body } = await produce();
   const text = JSON.stringify(body);
   if (status === 200) ctx.data.cache.set(key, text, ttl, generation, wireResponse(req.app, text, 'application/json; charset=utf-8', cacheControl));
-  else res.setHeader('Cache-Control', 'no-store');
+  else if (cacheControl !== null) res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Cache', 'miss');
   res.status(status).type('application/json').send(text);
 }

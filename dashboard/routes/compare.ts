@@ -10,6 +10,7 @@ import { machinesByHardware } from '../../digest/queries';
 import type { AppContext } from '../context';
 import { listDates } from '../queries/runs';
 import { HttpError, dashed } from '../validate';
+import { TTL, cachedJson } from './api';
 
 function refParam(value: unknown, name: string): RunRef {
   if (typeof value !== 'string' || value === '') throw new HttpError(400, `Parameter ${name} required (hw:YYYYMMDD[:machine])`);
@@ -42,12 +43,21 @@ async function compare(ctx: AppContext, a: RunRef, b: RunRef): Promise<Compared>
 export function compareRoutes(ctx: AppContext): Router {
   const router = Router();
 
+  // A comparison only changes with the data: kept in the response cache (no browser caching, as before).
   router.get('/api/compare-runs', async (req, res) => {
     const a = refParam(req.query.a, 'a');
     const b = refParam(req.query.b, 'b');
-    const result = await compare(ctx, a, b);
-    if ('notFound' in result) res.status(404).json({ error: 'No run for this date', detail: result.notFound });
-    else res.json(result.comparison);
+    await cachedJson(
+      ctx,
+      req,
+      res,
+      TTL.summary,
+      async () => {
+        const result = await compare(ctx, a, b);
+        return 'notFound' in result ? { status: 404, body: { error: 'No run for this date', detail: result.notFound } } : { status: 200, body: result.comparison };
+      },
+      { cacheControl: null, requireReady: false },
+    );
   });
 
   router.get('/compare', async (req, res) => {

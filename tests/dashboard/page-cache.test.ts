@@ -49,7 +49,7 @@ describe('page cache', () => {
   });
 
   it('answers a hit with the headers express gives the first answer, and a revalidation with 304', async () => {
-    for (const p of ['/hardware/mi30x?date=20251217', '/api/summary/mi35x/20251217', '/api/database/stats']) {
+    for (const p of ['/hardware/mi30x?date=20251217', '/api/summary/mi35x/20251217', '/api/database/stats', '/api/compare-runs?a=mi30x:20251130&b=mi30x:20251217']) {
       const headers = async () => {
         const res = await fetch(server.url + p);
         await res.arrayBuffer();
@@ -101,11 +101,13 @@ describe('page cache', () => {
     expect(after.html).not.toContain('never synced on this machine');
   });
 
-  it('never keeps an error page', async () => {
+  it('never keeps an error page or answer', async () => {
     for (let i = 0; i < 2; i++) {
       const r = await get('/hardware/mi30x?date=20251340');
       expect(r.status).toBe(404);
       expect(r.cache).toBeNull();
+      const missing = await get('/api/compare-runs?a=mi30x:20251201&b=mi30x:20251217');
+      expect([missing.status, missing.cache]).toEqual([404, 'miss']);
     }
   });
 });
