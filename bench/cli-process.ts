@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
 
-const CLI = path.join(PROJECT_ROOT, 'bin', 'ci-dash.js');
+export const CLI = path.join(PROJECT_ROOT, 'bin', 'ci-dash.js');
 export const CLI_BUILT = fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js'));
 const TIME_BIN = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 

@@ -46,6 +46,19 @@ function inserter(db: BetterSqlite3.Database, table: string, skip: string[]) {
   return (row: Row) => stmt.run(Object.fromEntries(cols.map((c) => [c, row[c] ?? null])));
 }
 
+/** The 10 fixture nights of both hardware ingested into a fresh DB at `dbPath` (the 1× DB of the benches). */
+export async function ingestFixture(fixtureDir: string, dbPath: string): Promise<void> {
+  await runIngest({
+    dbPath,
+    baseDir: fixtureDir,
+    dates: FIXTURE_DATES,
+    hardware: [...HARDWARE],
+    extensions: true,
+    settings: { ...DEFAULTS, LOCK_DIR: path.dirname(dbPath) },
+    command: 'bench fixture-db',
+  });
+}
+
 export interface SyntheticDbInfo {
   runs: number;
   nights: number;
@@ -64,15 +77,7 @@ export async function buildSyntheticDb(fixtureDir: string, outPath: string, fact
   fs.rmSync(outPath, { force: true });
   const basePath = `${outPath}.base`;
   fs.rmSync(basePath, { force: true });
-  await runIngest({
-    dbPath: basePath,
-    baseDir: fixtureDir,
-    dates: FIXTURE_DATES,
-    hardware: [...HARDWARE],
-    extensions: true,
-    settings: { ...DEFAULTS, LOCK_DIR: path.dirname(outPath) },
-    command: 'bench synthetic-db',
-  });
+  await ingestFixture(fixtureDir, basePath);
   const base = openWriter(basePath);
   const out = openWriter(outPath);
   const baseRuns = base.prepare('SELECT * FROM test_runs ORDER BY id').all() as Row[];
