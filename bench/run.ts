@@ -1,9 +1,14 @@
 /**
- * `npm run bench`: speed and memory figures of the ingest (never unit tests).
- *   (a) the 10 fixture nights, both hardware, cold into a fresh DB: in-process ingest time, wall time of
- *       the compiled CLI, peak RSS;
+ * `npm run bench`: every speed target the issues name, measured (never unit tests).
+ *   (a) ingest: the 10 fixture nights, both hardware, cold into a fresh DB (in-process time, CLI wall
+ *       time, peak RSS);
  *   (b) ~2 MB adversarial inputs through the cron-log parser and docker-check helpers;
- *   (c) a full-history-sized backfill (~105 nights synthesised from the fixture) through `--backfill`.
+ *   (c) a full-history-sized backfill (~105 nights synthesised from the fixture) through `--backfill`;
+ *   (d) pages and API under 50 connections, fixture DB and the 100× synthetic DB (bench/pages-load.ts);
+ *   (e) SQL explorer round trips (bench/explorer-load.ts);
+ *   (f) sync push/pull of the 100× DB through a local bare repo, work-clone size (bench/sync.ts);
+ *   (g) /api/metrics per chart and the alert scan on a year of nights (bench/perf-targets.ts);
+ *   (h) srt import of 200 run folders and the Pareto API (bench/srt.ts).
  * Prints a table and writes bench/out/bench-<time>.json and bench/out/latest.json.
  *
  *   npx tsx bench/run.ts [--only a,b,…] [--fixture <dir>] [--nights 105] [--keep]
