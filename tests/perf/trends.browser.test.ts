@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
@@ -112,6 +112,7 @@ describe('/trends/mi30x in Chromium', () => {
       expect(await page.inputValue('#f-benchmark')).toBe('Grok Online Benchmark');
       const [passRate] = await drawn(page, '#chart-passrate');
       expect(passRate?.[0].points).toBeGreaterThan(12);
+      await saveScreenshot(page, 'trends-mi30x');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -133,6 +134,7 @@ describe('/trends/mi30x in Chromium', () => {
       ]);
       expect(requests.sort()).toEqual(['mi30x', 'mi35x'].map((h) => `${h}?days=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms&load=8`));
       expect(await page.isChecked('#f-compare')).toBe(true);
+      await saveScreenshot(page, 'trends-mi30x-vs-mi35x');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -151,6 +153,7 @@ describe('/trends/mi30x in Chromium', () => {
       expect(await page.getAttribute('#perf-csv', 'href')).toBe('/api/perf.csv?metric=latency_ms&days=365&variant=default');
       expect(await page.locator('#perf-runs tbody tr').count()).toBe(3);
       expect(await page.getAttribute('#perf-tabs a[data-metric="ttft_ms"]', 'href')).toBe('/perf?metric=ttft_ms&days=365&variant=default');
+      await saveScreenshot(page, 'perf');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -176,6 +179,7 @@ describe('/trends/mi30x in Chromium', () => {
       expect(await page.locator('#alerts-table tbody tr').first().locator('.triage-state').inputValue()).toBe('false_alarm');
       expect(await page.locator('#alerts-table tbody tr').first().locator('.triage-note').inputValue()).toBe('noisy neighbour');
       expect(await page.inputValue('#admin-token')).toBe(ADMIN_TOKEN);
+      await saveScreenshot(page, 'alerts');
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { importedStandardDb } from './run-tree';
 
@@ -45,6 +45,7 @@ describe('/srt in Chromium', () => {
       expect(chart?.find((d) => d.label === 'TPS/user cutoff')?.n).toBe(2);
       expect(await page.textContent('[data-figure="runs"]')).toBe('5');
       expect(await page.textContent('[data-figure="max_concurrency"]')).toBe('128');
+      await saveScreenshot(page, 'srt-pareto');
 
       // A filter change lands in the URL and redraws with fewer runs.
       await page.selectOption('#srt-f-container', 'lmsysorg/sglang:v0.5.6.post2-rocm630-mi30x');
