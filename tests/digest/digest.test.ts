@@ -276,6 +276,22 @@ describe('nightly digest on the oracle rows of the DEV nights', () => {
       await server.close();
     }
   });
+
+  it('the spawned CLI: a webhook answering 500 exits 1 with the reason, records nothing as sent, and the URL stays out', async () => {
+    const server = await startWebhookServer([500]);
+    const outDir = path.join(tmp.dir, 'cli-fail');
+    try {
+      const env = { TEAMS_WEBHOOK_URL: server.url, CI_DB_PATH: dbPath };
+      const failed = await runCli(['digest', '--date', '20251217', '--hardware', 'mi35x', '--send', '--retry-delays', '10,10,10', '--out-dir', outDir], env);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('Teams delivery failed after 4 attempts: HTTP 500');
+      expect(`${failed.stdout}${failed.stderr}`).not.toContain(server.secret);
+      const rows = digestLog(dbPath).filter((r) => r.run_date === '20251217' && r.hardware === 'mi35x');
+      expect(rows.map((r) => [r.status, r.sent_at])).toEqual([['failed', null]]);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 /** Spawns the CLI from source without blocking this process (the webhook server lives here). */
