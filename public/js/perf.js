@@ -2,6 +2,8 @@
    The query string of the page is the query of the API and of the CSV export (what is shown is what is exported). */
 (function () {
   'use strict';
+  // Units as SPEC §10.1 gives them: throughputs in tokens/s, latency end to end.
+  var AXIS_TITLES = { overall_throughput: 'Overall throughput (tok/s)', output_throughput: 'Output throughput (tok/s)', input_throughput: 'Input throughput (tok/s)', latency_ms: 'Latency (ms)', ttft_ms: 'TTFT (ms)', acc_length: 'Acceptance length (tokens)' };
   var root = document.getElementById('perf-root');
   if (!root) return;
   var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
@@ -44,7 +46,7 @@
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: 'nearest', intersect: false },
         plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } }, zoom: { pan: { enabled: true, mode: 'x' }, zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: 'x' } } },
-        scales: { y: { title: { display: true, text: data.metric } } }
+        scales: { y: { title: { display: true, text: AXIS_TITLES[data.metric] || data.metric } } }
       }
     });
     document.getElementById('perf-reset-zoom').addEventListener('click', function (ev) { ev.preventDefault(); if (chart.resetZoom) chart.resetZoom(); });
