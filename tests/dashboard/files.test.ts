@@ -6,9 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOracleDb } from '../helpers/oracle-db';
-import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { CI_LOGS, tempDir, FAKE_GITHUB_TOKEN, fakeSigParam } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/server';
 import { rawGet } from './helpers';
+
+const FAKE_SIG = 'SIGNATUREVALUE123';
 
 const SECRET = 'TOPSECRET-crontab-token-value';
 let tmp: ReturnType<typeof tempDir>;
@@ -24,7 +26,7 @@ beforeAll(async () => {
   fs.copyFileSync(path.join(CI_LOGS, 'cron_log', 'mi30x', '20251130', 'test_nightly_pd.log'), path.join(cron, 'test_nightly_pd.log'));
   fs.writeFileSync(
     path.join(cron, 'leaky.log'),
-    'push to https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/x/y.git\nwebhook https://prod.example/hook?api-version=1&sig=SIGNATUREVALUE123 done\n--teams-webhook-url=https://hooks.example/abc\n',
+    `push to https://bot:${FAKE_GITHUB_TOKEN}@github.com/x/y.git\nwebhook https://prod.example/hook?api-version=1&${fakeSigParam(FAKE_SIG)} done\n--teams-webhook-url=https://hooks.example/abc\n`,
   );
   // Things outside the allowed folder that a traversal would reach.
   fs.writeFileSync(path.join(tmp.dir, 'crontab'), `GITHUB_TOKEN=${SECRET}\n`);
@@ -56,8 +58,8 @@ describe('GET /logs/:hw/:date/:filename', () => {
   it('redacts credentials, signed webhook URLs and webhook flags', async () => {
     const r = await rawGet(server.url, '/logs/mi30x/20251130/leaky.log');
     expect(r.status).toBe(200);
-    expect(r.body).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
-    expect(r.body).not.toContain('SIGNATUREVALUE123');
+    expect(r.body).not.toContain(FAKE_GITHUB_TOKEN);
+    expect(r.body).not.toContain(FAKE_SIG);
     expect(r.body).not.toContain('hooks.example/abc');
     expect(r.body).toContain('sig=***');
   });

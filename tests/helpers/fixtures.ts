@@ -14,3 +14,13 @@ export function tempDir(prefix = 'ci-dash-'): { dir: string; cleanup: () => void
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Fake secrets for the redaction tests, assembled at run time so that no committed file holds a
+ * secret-shaped literal (secret scanners cannot tell a fake from a real one).
+ */
+export const FAKE_GITHUB_TOKEN = ['ghp', 'abcdefghijklmnopqrstuvwxyz0123456789'].join('_');
+/** A `sig=<value>` query parameter of a signed webhook URL, with a fake value. */
+export function fakeSigParam(value: string): string {
+  return ['sig', value].join('=');
+}

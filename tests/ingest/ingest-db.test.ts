@@ -8,7 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, type Hardware } from '../../config';
 import { runIngest, type IngestOptions } from '../../ingest';
-import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { CI_LOGS, tempDir, fakeSigParam } from '../helpers/fixtures';
 
 const tmp = tempDir('ci-dash-ingest-');
 afterAll(() => tmp.cleanup());
@@ -30,7 +30,7 @@ describe('runIngest write semantics', () => {
   const dbPath = path.join(tmp.dir, 'semantics.db');
 
   it('stores a full night with extension rows', async () => {
-    const summary = await runIngest(options(dbPath, ['20251130'], ['mi30x'], { command: 'ci-dash ingest --teams-webhook-url=https://x.invalid/hook?sig=SECRET' }));
+    const summary = await runIngest(options(dbPath, ['20251130'], ['mi30x'], { command: `ci-dash ingest --teams-webhook-url=https://x.invalid/hook?${fakeSigParam('SECRET')}` }));
     expect(summary).toMatchObject({ nights: 1, ok: 1, failed: 0, layout: 'branch' });
     expect(summary.outcomes[0]).toMatchObject({ passed: 11, total: 16, overall: 'failed', machineName: 'dell300x-pla-t10-23' });
     const [run] = query<Record<string, unknown>>(dbPath, 'SELECT * FROM test_runs');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../config';
-import { tempDir } from '../helpers/fixtures';
+import { tempDir, FAKE_GITHUB_TOKEN, fakeSigParam } from '../helpers/fixtures';
 
 const RUN_JOB = path.join(PROJECT_ROOT, 'cron', 'run-job.sh');
 const cleanups: Array<() => void> = [];
@@ -39,7 +39,7 @@ esac
     { mode: 0o755 },
   );
   const envFile = path.join(root, 'ci-dash.env');
-  fs.writeFileSync(envFile, 'HARDWARE_TYPE=mi35x\nGITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', { mode: 0o600 });
+  fs.writeFileSync(envFile, `HARDWARE_TYPE=mi35x\nGITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n`, { mode: 0o600 });
   return {
     root,
     calls,
@@ -69,7 +69,7 @@ function chicagoToday(): string {
 describe('cron/run-job.sh', () => {
   it("propagates the job's exit status, logs its output (redacted), then ingests and pushes", async () => {
     const s = setup();
-    const r = await runJob(s, ['test_nightly', '--', 'bash', '-c', 'echo hi; echo "posting to https://x.invalid/hook?sig=SECRETSIG123"; exit 3']);
+    const r = await runJob(s, ['test_nightly', '--', 'bash', '-c', `echo hi; echo "posting to https://x.invalid/hook?${fakeSigParam('SECRETSIG123')}"; exit 3`]);
     expect(r.status).toBe(3);
     const date = chicagoToday();
     const dir = path.join(s.root, 'cron_log', 'mi35x', date);
