@@ -85,9 +85,16 @@ export class ResponseCache {
   }
 }
 
-/** Key of a GET response: path + query sorted by name, so `?a=1&b=2` and `?b=2&a=1` share an entry. */
+/**
+ * Key of a GET response: path + query sorted by name, so `?a=1&b=2` and `?b=2&a=1` share an entry.
+ * A repeated parameter (`?model=a&model=b`, an array) keeps its values apart, so it never shares an
+ * entry with the single value `?model=a,b`.
+ */
 export function requestCacheKey(path: string, query: Record<string, unknown>): string {
   const q = new URLSearchParams();
-  for (const k of Object.keys(query).sort()) q.append(k, String(query[k]));
+  for (const k of Object.keys(query).sort()) {
+    const value = query[k];
+    for (const v of Array.isArray(value) ? value : [value]) q.append(k, String(v));
+  }
   return `${path}?${q.toString()}`;
 }

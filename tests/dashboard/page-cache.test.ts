@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWriter } from '../../database/connection';
-import { ResponseCache } from '../../dashboard/services/cache';
+import { ResponseCache, requestCacheKey } from '../../dashboard/services/cache';
 import { writeSyncState } from '../../sync/sidecar';
 import { tempDir } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -121,5 +121,13 @@ describe('ResponseCache', () => {
     expect(cache.get('k')).toBeUndefined();
     cache.set('k', 'new', 60, cache.generation);
     expect(cache.get('k')).toBe('new');
+  });
+});
+
+describe('requestCacheKey', () => {
+  it('ignores parameter order but keeps a repeated parameter apart from one comma-joined value', () => {
+    expect(requestCacheKey('/p', { b: '2', a: '1' })).toBe(requestCacheKey('/p', { a: '1', b: '2' }));
+    expect(requestCacheKey('/p', { model: ['a', 'b'] })).not.toBe(requestCacheKey('/p', { model: 'a,b' }));
+    expect(requestCacheKey('/p', { model: ['a', 'b'] })).toBe('/p?model=a&model=b');
   });
 });
