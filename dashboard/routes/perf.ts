@@ -22,6 +22,7 @@ import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsCatalo
 import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../queries/catalogue';
 import { nightRuns, testHistory } from '../queries/history';
 import { runStats, shiftDate } from '../queries/runs';
+import { cachedJson } from './api';
 
 const CACHE_TTL_S = 600;
 const PERF_DEFAULT_DAYS = 30;
@@ -57,26 +58,12 @@ function parsePerfMetric(value: unknown): PerfMetric {
   throw new HttpError(400, `Invalid metric (expected one of ${PERF_METRICS.join(', ')})`);
 }
 
-/** Normalised query string for cache keys: sorted keys, repeated values kept in order. */
-function cacheKey(req: Request): string {
-  const q = Object.entries(req.query)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join('&');
-  return `${req.path}?${q}`;
-}
-
-/** Serves from the response cache (dropped when the DB changes) or computes and stores the JSON. */
-async function cachedJson(ctx: AppContext, req: Request, res: Response, compute: () => Promise<unknown>): Promise<void> {
-  requireReadyDb(ctx.data);
-  ctx.data.refresh();
-  const key = cacheKey(req);
-  let body = ctx.data.cache.get(key);
-  if (body === undefined) {
-    body = JSON.stringify(await compute());
-    ctx.data.cache.set(key, body, CACHE_TTL_S);
-  }
-  res.type('application/json').send(body);
+/**
+ * The shared response cache (routes/api.ts) with this module's TTL and no browser caching: triage
+ * changes what /api/alerts says at once.
+ */
+function cachedPerfJson(ctx: AppContext, req: Request, res: Response, compute: () => Promise<unknown>): Promise<void> {
+  return cachedJson(ctx, req, res, CACHE_TTL_S, async () => ({ status: 200, body: await compute() }), { cacheControl: null });
 }
 
 function page(res: Response, view: string, locals: Record<string, unknown>): void {
@@ -133,7 +120,7 @@ export function perfRoutes(ctx: AppContext): Router {
     const days = parseDays(req.query.days);
     // compare=1: the page overlays the other hardware, so its charts are listed too.
     const overlay = req.query.compare === '1' ? (HARDWARE.find((h) => h !== hw) as Hardware) : null;
-    await cachedJson(ctx, req, res, async () => {
+    await cachedPerfJson(ctx, req, res, async () => {
       const db = ctx.data.db();
       const runs = await nightRuns(db, hw, days);
       const history = await testHistory(db, hw, days);
@@ -160,7 +147,7 @@ export function perfRoutes(ctx: AppContext): Router {
       points: integer(req.query.points, 'points') ?? MAX_POINTS,
     };
     if (q.points < 2 || q.points > MAX_POINTS) throw new HttpError(400, `Invalid points (expected 2..${MAX_POINTS})`);
-    await cachedJson(ctx, req, res, () => metricsPayload(ctx.data.db(), hw, q));
+    await cachedPerfJson(ctx, req, res, () => metricsPayload(ctx.data.db(), hw, q));
   });
 
   router.get('/perf', async (req, res) => {
@@ -180,7 +167,7 @@ export function perfRoutes(ctx: AppContext): Router {
   router.get('/api/perf', async (req, res) => {
     const metric = parsePerfMetric(req.query.metric);
     const f = parsePerfFilter(req.query);
-    await cachedJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f, MAX_POINTS));
+    await cachedPerfJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f, MAX_POINTS));
   });
 
   // The rows of the chart's filters, one line per point; not downsampled like the chart's JSON.
@@ -219,7 +206,7 @@ export function perfRoutes(ctx: AppContext): Router {
 
   router.get('/api/alerts', async (req, res) => {
     const f = alertFilter(req.query);
-    await cachedJson(ctx, req, res, async () => ({ ...f, events: await listAlerts(ctx.data.db(), { ...f, since: await alertsSince(f.days), limit: ALERT_LIST_LIMIT }) }));
+    await cachedPerfJson(ctx, req, res, async () => ({ ...f, events: await listAlerts(ctx.data.db(), { ...f, since: await alertsSince(f.days), limit: ALERT_LIST_LIMIT }) }));
   });
 
   router.post('/api/alerts/:id/state', requireAdmin(ctx.settings.ADMIN_TOKEN, 0), async (req, res) => {
