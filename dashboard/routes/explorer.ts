@@ -205,16 +205,7 @@ export function explorerRoutes(ctx: AppContext): Router {
       date: parseOptionalDate(singleString(req.query.date)),
       test: singleString(req.query.test) || 'all',
     };
-    const db = ctx.data.db();
-    const key = `overview|${JSON.stringify(query)}`;
-    const hit = ctx.data.cache.get(key);
-    if (hit === undefined) {
-      const body = JSON.stringify(await getExplorerOverview(db, query));
-      ctx.data.cache.set(key, body, OVERVIEW_TTL_S);
-      res.type('application/json').send(body);
-    } else {
-      res.type('application/json').send(hit);
-    }
+    await cachedJson(ctx, req, res, OVERVIEW_TTL_S, async () => ({ status: 200, body: await getExplorerOverview(ctx.data.db(), query) }), { cacheControl: null, requireReady: false });
   });
 
   router.get('/api/database/schema', (_req: Request, res: Response) => {

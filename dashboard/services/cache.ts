@@ -9,7 +9,8 @@ export interface WireResponse {
 }
 
 interface Entry {
-  body: string;
+  /** The body as text; null when the entry has a wire form, which holds the same bytes. */
+  body: string | null;
   bytes: number;
   expires: number;
   wire?: WireResponse;
@@ -23,7 +24,8 @@ export class ResponseCache {
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): string | undefined {
-    return this.hit(key)?.body;
+    const hit = this.hit(key);
+    return hit && (hit.body ?? hit.wire?.body.toString('utf8'));
   }
 
   /** The wire form of an entry stored with one. */
@@ -40,12 +42,13 @@ export class ResponseCache {
    * Stores a body. Pass the `generation` read before producing it: a body built from data that
    * changed meanwhile (the cache was cleared since) is not stored, or it would outlive the change.
    */
-  set(key: string, body: string, ttlSeconds: number, generation = this.gen, wire?: WireResponse): void {
+  set(key: string, body: string, ttlSeconds: number, generation: number, wire?: WireResponse): void {
     if (generation !== this.gen) return;
-    const bytes = Buffer.byteLength(body) + key.length + (wire?.body.length ?? 0);
+    // The body is kept once: as the wire form's bytes when there is one.
+    const bytes = (wire ? wire.body.length : Buffer.byteLength(body)) + key.length;
     if (bytes > this.maxBytes) return;
     this.delete(key);
-    this.entries.set(key, { body, bytes, expires: Date.now() + ttlSeconds * 1000, wire });
+    this.entries.set(key, { body: wire ? null : body, bytes, expires: Date.now() + ttlSeconds * 1000, wire });
     this.bytes += bytes;
     for (const oldest of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
