@@ -216,7 +216,6 @@ async function perfEvents(db: Db, hw: Hardware, date: string, report: ScanReport
   const rows = await metricPoints(db, { hw, from: shiftDate(date, -2 * BASELINE_NIGHTS - 1), to: date, metrics });
   const out: AlertCandidate[] = [];
   for (const series of buildSeries(rows)) {
-    if (!isAlertMetric(series.metric)) continue;
     const tonight = evaluate(series).points.find((p) => p.date === date);
     if (!tonight) continue;
     if (tonight.verdict === 'insufficient_data') report.insufficient_data++;
