@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { action, EXIT } from './context';
-import { checkDatabase, checkpoint, openWriter, schemaState } from '../database/connection';
-import { LATEST_SCHEMA_VERSION, migrate } from '../database/migrations';
+import { checkDatabase, checkpoint, migrateDatabaseFile, openWriter, schemaState } from '../database/connection';
+import { LATEST_SCHEMA_VERSION } from '../database/migrations';
 
 export function registerDbCommands(program: Command): void {
   const db = program.command('db').description('database maintenance: migrate, check, vacuum');
@@ -12,18 +12,11 @@ export function registerDbCommands(program: Command): void {
     .action(
       action((ctx) => {
         const existed = fs.existsSync(ctx.dbPath);
-        const conn = openWriter(ctx.dbPath, { migrate: false });
-        try {
-          const before = schemaState(conn).version;
-          const applied = migrate(conn);
-          checkpoint(conn);
-          const result = { db: ctx.dbPath, created: !existed, from: Math.max(before, 0), to: LATEST_SCHEMA_VERSION, applied };
-          if (ctx.json) ctx.emit(result);
-          else ctx.info(applied.length ? `Migrated ${ctx.dbPath} from schema ${result.from} to ${result.to} (applied ${applied.join(', ')})` : `${ctx.dbPath} is up to date (schema ${result.to})`);
-          return EXIT.OK;
-        } finally {
-          conn.close();
-        }
+        const { from, applied } = migrateDatabaseFile(ctx.dbPath);
+        const result = { db: ctx.dbPath, created: !existed, from: Math.max(from, 0), to: LATEST_SCHEMA_VERSION, applied };
+        if (ctx.json) ctx.emit(result);
+        else ctx.info(applied.length ? `Migrated ${ctx.dbPath} from schema ${result.from} to ${result.to} (applied ${applied.join(', ')})` : `${ctx.dbPath} is up to date (schema ${result.to})`);
+        return EXIT.OK;
       }),
     );
 

@@ -8,9 +8,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config';
-import { checkpoint, openReader, openWriter, schemaState } from '../database/connection';
+import { migrateDatabaseFile, openReader, schemaState } from '../database/connection';
 import { lockPath, withLock } from '../database/lock';
-import { migrate } from '../database/migrations';
 import { ensureSampleDatabase } from '../ingest/sample';
 import { action, EXIT, UsageError, type CliContext } from './context';
 
@@ -88,14 +87,8 @@ async function migrateIfBehind(ctx: CliContext): Promise<void> {
   reader.close();
   if (state.status !== 'needs-migration' && state.status !== 'empty') return;
   await withLock(lockPath(ctx.settings.LOCK_DIR, ctx.dbPath), 'start: migrate', ctx.settings.LOCK_WAIT_MS, () => {
-    const db = openWriter(ctx.dbPath, { migrate: false });
-    try {
-      const applied = migrate(db);
-      checkpoint(db);
-      if (applied.length) ctx.info(`Migrated ${ctx.dbPath} to schema ${state.latest} (applied ${applied.join(', ')})`);
-    } finally {
-      db.close();
-    }
+    const { applied } = migrateDatabaseFile(ctx.dbPath);
+    if (applied.length) ctx.info(`Migrated ${ctx.dbPath} to schema ${state.latest} (applied ${applied.join(', ')})`);
   });
 }
 

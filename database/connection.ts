@@ -38,6 +38,22 @@ export function openWriter(dbPath: string, options: { migrate?: boolean } = {}):
   return db;
 }
 
+/**
+ * `ci-dash db migrate` and `ci-dash start`: brings the file (created if missing) to the latest schema
+ * and leaves it complete on its own. Returns the version it had (-1: none) and the versions applied.
+ */
+export function migrateDatabaseFile(dbPath: string): { from: number; applied: number[] } {
+  const db = openWriter(dbPath, { migrate: false });
+  try {
+    const from = schemaState(db).version;
+    const applied = migrate(db);
+    checkpoint(db);
+    return { from, applied };
+  } finally {
+    db.close();
+  }
+}
+
 /** Read-only connection for the web app and reports. The file must exist. */
 export function openReader(dbPath: string): Sqlite {
   try {
