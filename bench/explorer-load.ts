@@ -4,7 +4,7 @@
  * timed here with hrtime (autocannon's histogram has 1 ms resolution, too coarse for a 5 ms target).
  */
 import http from 'node:http';
-import { benchRow, type BenchRow, type BenchSection } from './report';
+import { benchRow, type BenchRow, type BenchSection, percentile } from './report';
 import { CLI_BUILT } from './cli-process';
 import type { BenchContext } from './run';
 import { request, startServer } from './server-child';
@@ -32,10 +32,6 @@ const CASES: Case[] = [
     target: { percentile: 99, ms: TARGETS.rows1000P99Ms },
   },
 ];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 export async function benchExplorer(ctx: BenchContext): Promise<BenchSection> {
   const title = 'e explorer, 100× DB';

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { benchRow, benchRowAtLeast, type BenchRow, type BenchSection } from './report';
+import { benchRow, benchRowAtLeast, median, type BenchRow, type BenchSection } from './report';
 import { CLI_BUILT } from './cli-process';
 import type { BenchContext } from './run';
 import { request, startServer, type ServerChild } from './server-child';
@@ -78,7 +78,7 @@ async function uncachedMs(agent: http.Agent, url: string): Promise<number> {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 200 || res.body.length === 0) throw new Error(`${url} uncached answered ${res.status}`);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 async function measure(server: ServerChild, label: string, fixtureTargets: boolean): Promise<{ rows: BenchRow[]; data: Record<string, unknown> }> {

@@ -30,7 +30,7 @@ import { HEADLINE_METRICS } from '../dashboard/services/perf-views';
 import type { MetricCatalog } from '../dashboard/queries/perf';
 import { CLI_BUILT, runCli } from './cli-process';
 import { buildSyntheticDb } from './synthetic-db';
-import { benchRow, timeMs, type BenchRow, type BenchSection } from './report';
+import { benchRow, timeMs, type BenchRow, type BenchSection, percentile } from './report';
 import type { BenchContext } from './run';
 
 const TARGETS = { chartP99Ms: 100, chartKb: 200, scanMs: 1000 };
@@ -172,10 +172,6 @@ async function seedPerfRuns(dbPath: string, work: string, lastDate: string, nigh
 }
 
 // ---- measuring ----
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 interface Sample {
   ms: number;

@@ -40,3 +40,13 @@ export async function timeMs<T>(fn: () => Promise<T> | T): Promise<[T, number]> 
   const out = await fn();
   return [out, Number(process.hrtime.bigint() - t) / 1e6];
 }
+
+/** The p-th percentile (nearest rank) of ascending `sorted`. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** The middle value (upper middle for an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}

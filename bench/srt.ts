@@ -13,7 +13,7 @@ import { kyselyFor, openWriter } from '../database/connection';
 import { createApp } from '../dashboard/app';
 import { importSrtRuns, type RunReport } from '../ingest/srt/importer';
 import { CLI_BUILT, runCli } from './cli-process';
-import { benchRow, timeMs, type BenchRow, type BenchSection } from './report';
+import { benchRow, timeMs, type BenchRow, type BenchSection, percentile, median } from './report';
 import type { BenchContext } from './run';
 import { CONCURRENCIES, legacyMetadata, v2Metadata, writeRun, type PlaceFile } from './srt-run-tree';
 
@@ -92,17 +92,12 @@ function treeBytes(dir: string): number {
   return total;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 function outcomes(reports: RunReport[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of reports) out[r.outcome] = (out[r.outcome] ?? 0) + 1;
   return out;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function paretoLatency(dbPath: string, jobIds: string[]): Promise<{ p50: number; p99: number; max: number; series: number; bytes: number }> {
   const { app, ctx } = createApp({ settings: loadSettings({}), dbPath });

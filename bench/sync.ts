@@ -12,7 +12,7 @@ import { openWriter } from '../database/connection';
 import { resolveSyncOptions, type SyncOptions } from '../sync/options';
 import { pull } from '../sync/pull';
 import { push } from '../sync/push';
-import { benchRow, timeMs, type BenchRow, type BenchSection } from './report';
+import { benchRow, timeMs, type BenchRow, type BenchSection, median } from './report';
 import type { BenchContext } from './run';
 
 const PUSHES = 30;
@@ -126,7 +126,6 @@ export async function benchSync(ctx: BenchContext): Promise<BenchSection> {
     expectStatus(`pull ${i}`, p.status, 'updated');
     pullAfterMs.push(pms);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   add(`push of a one-row change, median of ${PUSHES}`, median(pushMs) / 1000, 's');
   add(`pull of that change on the dashboard host, median of ${PUSHES}`, median(pullAfterMs) / 1000, 's');
   const ciGit = dirBytes(gitDir(ci));

@@ -14,6 +14,7 @@ import { DEFAULTS, HARDWARE } from '../config';
 import { checkpoint, openWriter } from '../database/connection';
 import { runIngest } from '../ingest/index';
 import { shiftDate } from '../dashboard/queries/runs';
+import { dashed } from '../dashboard/validate';
 import { FIXTURE_DATES } from './synthetic-tree';
 
 /** Machines per hardware in the synthetic DB; the rest of the factor goes into more nights. */
@@ -31,12 +32,10 @@ function tablesWithColumn(db: BetterSqlite3.Database, column: string): string[] 
   ).map((r) => r.name);
 }
 
-const iso = (ymd: string) => `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
-
 /** Every string value with the old date (both spellings) replaced by the new one. */
 function moveDates(row: Row, from: string, to: string): Row {
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' ? v.split(from).join(to).split(iso(from)).join(iso(to)) : v;
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' ? v.split(from).join(to).split(dashed(from)).join(dashed(to)) : v;
   return out;
 }
 
