@@ -11,20 +11,6 @@ export const PROJECT_ROOT = path.resolve(__dirname, path.basename(__dirname) ===
 
 export const TOOL_VERSION: string = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-export const HARDWARE = ['mi30x', 'mi35x'] as const;
-export type Hardware = (typeof HARDWARE)[number];
-export const MODEL_DIRS = ['GROK1', 'GROK2', 'DeepSeek-V3-0324', 'DeepSeek-R1-MXFP4-Preview'] as const;
-export type ModelDir = (typeof MODEL_DIRS)[number];
-
-/** The hardware's own DeepSeek model directory ({DS} in the SPEC). */
-export function deepseekDir(hw: Hardware): ModelDir {
-  return hw === 'mi30x' ? 'DeepSeek-V3-0324' : 'DeepSeek-R1-MXFP4-Preview';
-}
-
-export function isHardware(value: unknown): value is Hardware {
-  return value === 'mi30x' || value === 'mi35x';
-}
-
 export interface Settings {
   CI_BASE_DIR: string | null;
   CI_DB_PATH: string;
@@ -123,15 +109,4 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, configFile?: 
     if (hit !== undefined) (out as unknown as Record<string, unknown>)[key] = coerce(key, hit);
   }
   return out;
-}
-
-/** Removes credentials from any text before it is printed, logged, stored or sent to a client. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/(https?:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi, '$1***@')
-    .replace(/([?&]sig=)[^&\s"'<>]+/gi, '$1***')
-    .replace(/(--teams-webhook-url[= ])\S+/gi, '$1***')
-    .replace(/(authorization:\s*(?:bearer|basic|token)?\s*)[A-Za-z0-9+/=._~-]{8,}/gi, '$1***')
-    .replace(/\b(ghp_|gho_|ghs_|github_pat_)[A-Za-z0-9_]{10,}/g, '$1***')
-    .replace(/(x-access-token:)[^@\s"']+/gi, '$1***');
 }

@@ -6,14 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hardware } from '../config';
+import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
 import { utcTimestamp } from '../database/connection';
-import { SANITY_THRESHOLDS, gsm8kThreshold } from '../dashboard/queries/catalogue';
-import { shiftDate } from '../dashboard/queries/runs';
-import { metricNamesOn, metricPoints } from '../dashboard/queries/perf';
-import { BASELINE_NIGHTS, classifyRunError, isAlertMetric, round } from './rules';
-import { buildSeries, evaluate } from './series';
+import { SANITY_THRESHOLDS, gsm8kThreshold } from '../core/catalogue';
+import { shiftDate } from '../read/runs';
+import { metricNamesOn, metricPoints } from '../read/perf';
+import { BASELINE_NIGHTS, classifyRunError, isAlertMetric, round } from '../core/alert-rules';
+import { buildSeries, evaluate } from '../read/alert-series';
 
 export const ALERT_KINDS = ['accuracy_below_threshold', 'new_failure', 'recovered', 'perf_regression', 'perf_suspect', 'missing_data', 'docker_image_missing', 'run_error'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -4,8 +4,8 @@
  * many partial matches that a backtracking regex would retry from every start (the original took 43 s).
  */
 import { spawnSync } from 'node:child_process';
-import { parseCronLog } from '../ingest/cron-log';
-import { dockerCheckFacts, dockerImageOf } from '../ingest/docker-check';
+import { parseCronLog } from '../parsers/cron-log';
+import { dockerCheckFacts, dockerImageOf } from '../parsers/docker-check';
 
 const SIZE = 2 * 1024 * 1024;
 

@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/child-ingest.ts '<json: {dbPath, baseDir, dates, hardware, lockDir, extensions?}>'
  */
-import { DEFAULTS, type Hardware } from '../config';
+import { DEFAULTS } from '../config';
+import { type Hardware } from '../core/hardware';
 import { runIngest } from '../ingest/index';
 
 async function main(): Promise<void> {

@@ -11,7 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT, redactSecrets } from '../config';
+import { PROJECT_ROOT } from '../config';
+import { redactSecrets } from '../core/redact';
 import { walkFiles } from './synthetic-tree';
 
 export const SAMPLE_DATES = ['20251130', '20251219'];

@@ -10,10 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { DEFAULTS, HARDWARE } from '../config';
+import { DEFAULTS } from '../config';
+import { HARDWARE } from '../core/hardware';
 import { checkpoint, openWriter } from '../database/connection';
 import { runIngest } from '../ingest/index';
-import { shiftDate } from '../dashboard/queries/runs';
+import { shiftDate } from '../read/runs';
 import { dashed } from '../dashboard/validate';
 import { FIXTURE_DATES } from './synthetic-tree';
 

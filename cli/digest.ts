@@ -5,14 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { PROJECT_ROOT, isHardware, type Hardware } from '../config';
+import { PROJECT_ROOT } from '../config';
+import { isHardware, type Hardware } from '../core/hardware';
 import { isRealDate } from '../dashboard/validate';
 import { kyselyFor, openReader } from '../database/connection';
 import { runDigest } from '../digest';
 import { DEFAULT_DELIVERY } from '../digest/deliver';
-import type { DigestChannel } from '../digest/queries';
-import { compareCsvFiles, compareRuns, formatCsvComparison, formatRunComparison, loadRunSnapshot, parseRunRef, type RunRef } from '../digest/compare';
-import { parsePerfCsv } from '../ingest/perf-csv';
+import type { DigestChannel } from '../read/digest';
+import { compareCsvFiles, compareRuns, formatCsvComparison, formatRunComparison, loadRunSnapshot, parseRunRef, type RunRef } from '../read/compare';
+import { parsePerfCsv } from '../parsers/perf-csv';
 import { EXIT, UsageError, action, type CliContext } from './context';
 
 /** Today's date (YYYYMMDD) in the cron time zone: the cron dirs are named in CT. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { HARDWARE, isHardware, type Hardware } from '../config';
+import { HARDWARE, isHardware, type Hardware } from '../core/hardware';
 import { DatabaseOpenError } from '../database/connection';
 import { runIngest, type IngestSummary, type NightOutcome } from '../ingest';
 import { LayoutError } from '../ingest/source-tree';

@@ -3,7 +3,8 @@
  * and maps errors to exit codes.
  */
 import { Command, CommanderError } from 'commander';
-import { TOOL_VERSION, redactSecrets } from '../config';
+import { TOOL_VERSION } from '../config';
+import { redactSecrets } from '../core/redact';
 import { EXIT } from './context';
 import { registerDbCommands } from './db';
 import { registerIngestCommands } from './ingest';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { HARDWARE, type Hardware } from '../config';
+import { HARDWARE, type Hardware } from '../core/hardware';
 import { checkpoint, kyselyFor, openWriter, type Db } from '../database/connection';
 import { lockPath, withLock } from '../database/lock';
 import { importPerfJson, perfJsonFiles } from '../ingest/perf-json-import';

@@ -4,7 +4,7 @@
  * 3 lock not acquired.
  */
 import { Command } from 'commander';
-import { redactSecrets } from '../config';
+import { redactSecrets } from '../core/redact';
 import { SyncError } from '../sync/git';
 import { info, type SyncInfo } from '../sync/info';
 import { resolveSyncOptions, type SyncFlags, type SyncOptions } from '../sync/options';

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { PROJECT_ROOT, redactSecrets, type Settings } from '../config';
+import { PROJECT_ROOT, type Settings } from '../config';
+import { redactSecrets } from '../core/redact';
 import type { AppContext } from './context';
 import { DataSource, DatabaseUnavailableError } from './services/data-source';
 import { securityHeaders } from './security';

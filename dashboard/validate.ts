@@ -2,7 +2,7 @@
  * Request parameter validation shared by every route (SPEC §7.1). Each returns the normalised value
  * or throws HttpError(400, message); pages turn that into a plain 404 text, APIs into 400 JSON.
  */
-import { HARDWARE, MODEL_DIRS, type Hardware, type ModelDir } from '../config';
+import { HARDWARE, MODEL_DIRS, type Hardware, type ModelDir } from '../core/hardware';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {

@@ -2,13 +2,13 @@
  * The nightly digest of SPEC §9 as data: a pure function of the rows loaded by digest/queries.ts plus
  * "now" and a few settings. Renderers (text, Teams card) only format what this returns.
  */
-import type { Hardware } from '../config';
-import { TASK_GROUPS, gsm8kThreshold, passRate, SANITY_THRESHOLDS, plotBenchmarkName, taskOrder, type TaskGroup } from '../dashboard/queries/catalogue';
+import type { Hardware } from '../core/hardware';
+import { TASK_GROUPS, gsm8kThreshold, passRate, SANITY_THRESHOLDS, plotBenchmarkName, taskOrder, type TaskGroup } from '../core/catalogue';
 import { dashed } from '../dashboard/validate';
-import { parseImageTag } from './image-tag';
-import type { NightChanges, StreakFacts } from '../dashboard/queries/history';
-import { taskExists } from '../dashboard/queries/runs';
-import type { AlertRow, NightRows, PlotRow, TaskRow } from './queries';
+import { parseImageTag } from '../core/image-tag';
+import type { NightChanges, StreakFacts } from '../read/history';
+import { taskExists } from '../read/runs';
+import type { AlertRow, NightRows, PlotRow, TaskRow } from '../read/digest';
 
 export interface DigestInput extends NightRows {
   /** New failures and recoveries vs the previous night (the dashboard's rule). */

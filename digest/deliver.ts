@@ -4,7 +4,8 @@
  * message this module produces — errors name the attempt and the HTTP status, not the URL.
  */
 import fs from 'node:fs';
-import { redactSecrets, type Settings } from '../config';
+import { type Settings } from '../config';
+import { redactSecrets } from '../core/redact';
 
 export interface DeliveryOptions {
   /** Waits before retry 1, 2, 3 (SPEC: 3 retries). */

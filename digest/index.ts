@@ -4,18 +4,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hardware, Settings } from '../config';
+import type { Settings } from '../config';
+import type { Hardware } from '../core/hardware';
 import { checkpoint, kyselyFor, openReader, openWriter, type Db } from '../database/connection';
 import { lockPath, withLock } from '../database/lock';
 import { scanAlerts } from '../alerts/scan';
-import { changesSincePrevious, streaks } from '../dashboard/queries/history';
+import { changesSincePrevious, streaks } from '../read/history';
 import { buildDigest, type Digest } from './build';
 import { DEFAULT_DELIVERY, postToWebhook, webhookUrl, WebhookConfigError, type DeliveryOptions } from './deliver';
 import { renderTeamsCard, renderText } from './render';
 import {
   alreadyDelivered, digestAlerts, plotsForNight, recordDelivery, resolveRun, runSanity, runTasks,
   type DigestChannel,
-} from './queries';
+} from '../read/digest';
 
 export interface DigestRequest {
   settings: Settings;

@@ -2,7 +2,7 @@
  * Two renderings of one Digest: plain text (dry run, `--channel stdout|file`) and a Microsoft Teams
  * Adaptive Card v1.4 wrapped in the `message` envelope that incoming webhooks / workflows accept.
  */
-import { formatRuntime } from '../dashboard/queries/catalogue';
+import { formatRuntime } from '../core/catalogue';
 import { percent, type Digest, type DigestTask } from './build';
 
 const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', unknown: '❓', 'not run': '⏭️', skipped: '⏭️' };

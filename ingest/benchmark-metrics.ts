@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Collected, IngestIssue, MetricRow } from './types';
-import type { LoadMetric, ParseProblem } from './metric-names';
-import { parsePerformanceSummary } from './perf-summary';
-import { parsePerfCsv } from './perf-csv';
-import { bestRunPerMetric, parseServingLog, servingLogName } from './serving-log';
-import { readText } from './text';
+import type { Collected, IngestIssue, MetricRow } from '../parsers/types';
+import type { LoadMetric, ParseProblem } from '../core/metric-names';
+import { parsePerformanceSummary } from '../parsers/perf-summary';
+import { parsePerfCsv } from '../parsers/perf-csv';
+import { bestRunPerMetric, parseServingLog, servingLogName } from '../parsers/serving-log';
+import { readText } from '../parsers/text';
 
 /** Extension parsers skip bigger files (SPEC §4.15) so one runaway log cannot stall a night. */
 export const MAX_PARSE_BYTES = 5 * 1024 * 1024;

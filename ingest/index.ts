@@ -6,13 +6,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TOOL_VERSION, redactSecrets, type Hardware, type Settings } from '../config';
+import { TOOL_VERSION, type Settings } from '../config';
+import { type Hardware } from '../core/hardware';
+import { redactSecrets } from '../core/redact';
 import { checkpoint, kyselyFor, openWriter, utcTimestamp, type Db } from '../database/connection';
 import { lockPath, withLock } from '../database/lock';
 import { collectNight, type NightData } from './night';
 import { collectPlotAssets } from './plot-assets';
 import { detectLayout, openSourceTree, type Layout, type SourceTree } from './source-tree';
-import type { IngestIssue } from './types';
+import type { IngestIssue } from '../parsers/types';
 import { ingestUpstreamReports } from './upstream';
 import { chunksFor, emptyCounts, fromExcluded, machinesFor, writeNight, type WrittenCounts } from './writer';
 

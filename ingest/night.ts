@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MODEL_DIRS, deepseekDir, type Hardware } from '../config';
+import { MODEL_DIRS, deepseekDir, type Hardware } from '../core/hardware';
 import type { TaskCounts } from '../database/schema';
 import { collectResultDirMetrics } from './benchmark-metrics';
-import { missingCronLog, parseCronLog, unreadableCronLog, type CronLogResult } from './cron-log';
-import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, type DockerCheckFormat } from './docker-check';
+import { missingCronLog, parseCronLog, unreadableCronLog, type CronLogResult } from '../parsers/cron-log';
+import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, type DockerCheckFormat } from '../parsers/docker-check';
 import {
   CHECK_MACHINE_PREFIX,
   CRON_START_PT,
@@ -28,14 +28,14 @@ import {
   runUrls,
   taskDetailUrl,
   type RunUrls,
-} from './run-fields';
-import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from './sanity';
+} from '../parsers/run-fields';
+import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from '../parsers/sanity';
 import { compareNames, type DirEntry, type SourceTree } from './source-tree';
-import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from './tasks';
-import { decodeUtf8Checked, headOf, looksBinary, readHead } from './text';
-import { parseTimingSummary, timingSummaryFailure } from './timing-summary';
-import type { IngestIssue, MetricRow } from './types';
-import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from './validation-logs';
+import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from '../core/tasks';
+import { decodeUtf8Checked, headOf, looksBinary, readHead } from '../parsers/text';
+import { parseTimingSummary, timingSummaryFailure } from '../parsers/timing-summary';
+import type { IngestIssue, MetricRow } from '../parsers/types';
+import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from '../parsers/validation-logs';
 
 export type MachineSource = 'override' | 'log' | 'log-extended' | 'existing' | 'host';
 

@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../database/connection';
 import { utcTimestamp } from '../database/connection';
-import { TOOL_VERSION, redactSecrets } from '../config';
-import { parsePerfJson, perfResultKey, type PerfResultRecord, type PerfRunRecord } from './perf-json';
-import { readText } from './text';
+import { TOOL_VERSION } from '../config';
+import { redactSecrets } from '../core/redact';
+import { parsePerfJson, perfResultKey, type PerfResultRecord, type PerfRunRecord } from '../parsers/perf-json';
+import { readText } from '../parsers/text';
 
 export interface PerfFileReport {
   file: string;

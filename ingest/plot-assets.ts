@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hardware } from '../config';
+import type { Hardware } from '../core/hardware';
 import type { Insertable } from 'kysely';
 import type { PlotAssetsTable } from '../database/schema';
-import type { Collected, IngestIssue } from './types';
+import type { Collected, IngestIssue } from '../parsers/types';
 
 export type PlotAssetRow = Insertable<PlotAssetsTable>;
 

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARDWARE, PROJECT_ROOT, type Settings } from '../config';
+import { PROJECT_ROOT, type Settings } from '../config';
+import { HARDWARE } from '../core/hardware';
 import { runIngest } from './index';
 
 export const SAMPLE_DIR = path.join(PROJECT_ROOT, 'sample-data');

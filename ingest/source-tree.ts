@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hardware } from '../config';
+import type { Hardware } from '../core/hardware';
 
 export type Layout = 'branch' | 'machine';
 export type LayoutChoice = Layout | 'auto';

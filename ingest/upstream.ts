@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../database/connection';
 import type { UpstreamCiReportsTable, UpstreamCiRowsTable } from '../database/schema';
-import { readText } from './text';
-import type { IngestIssue } from './types';
+import { readText } from '../parsers/text';
+import type { IngestIssue } from '../parsers/types';
 
 export const UPSTREAM_REPORT_DIR = 'upstream_ci/ci_report';
 const FILE_NAME = /^sglang_ci_report_(\d{8})\.csv$/;

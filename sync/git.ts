@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { redactSecrets } from '../config';
+import { redactSecrets } from '../core/redact';
 import type { SyncOptions } from './options';
 
 /** A sync failure whose message is already safe to print or send to a client. */

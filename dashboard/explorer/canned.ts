@@ -10,7 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARDWARE, PROJECT_ROOT } from '../../config';
+import { PROJECT_ROOT } from '../../config';
+import { HARDWARE } from '../../core/hardware';
 import type { ParamValue } from './protocol';
 
 export const QUERIES_DIR = path.join(PROJECT_ROOT, 'queries');

@@ -1,7 +1,7 @@
 /** Schema browser and DB stats of the explorer (SPEC §7.2 `/api/database/schema`, `/api/database/stats`). */
 import fs from 'node:fs';
 import type { Db, Sqlite } from '../../database/connection';
-import { lastIngest } from '../queries/health';
+import { lastIngest } from '../../read/health';
 
 export interface DatabaseStats {
   test_runs: number;

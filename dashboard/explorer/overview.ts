@@ -3,10 +3,10 @@
  * connection, one function per question the page asks. Machine-aware everywhere (SPEC §11 #1).
  */
 import type { Db } from '../../database/connection';
-import type { Hardware } from '../../config';
+import type { Hardware } from '../../core/hardware';
 import { HttpError } from '../validate';
-import { SANITY_THRESHOLDS, TASK_GROUPS, gsm8kThreshold, passRate, type TaskGroup } from '../queries/catalogue';
-import { defaultMachine, listDates, shiftDate } from '../queries/runs';
+import { SANITY_THRESHOLDS, TASK_GROUPS, gsm8kThreshold, passRate, type TaskGroup } from '../../core/catalogue';
+import { defaultMachine, listDates, shiftDate } from '../../read/runs';
 
 /** UI group of a stored task name (SPEC §4.2); names outside the catalogue count as integration tests. */
 export function taskGroup(name: string): TaskGroup {

@@ -6,20 +6,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
-import { HARDWARE, TOOL_VERSION } from '../../config';
+import { TOOL_VERSION } from '../../config';
+import { HARDWARE } from '../../core/hardware';
 import type { AppContext } from '../context';
 import { requireAdmin } from '../security';
 import { dbState, requireReadyDb } from '../services/db-state';
 import { requestCacheKey } from '../services/cache';
 import { wireResponse } from '../fast-hits';
 import { HttpError, parseDate, parseDays, parseHardware } from '../validate';
-import { getRunSummary, latestDates, listDates, parseMachine } from '../queries/runs';
-import { testHistory } from '../queries/history';
-import { availablePlotDates, groupPlots, plotAssets } from '../queries/plots';
-import { upstreamDates, upstreamReport, upstreamTrends } from '../queries/upstream';
-import { lastIngest } from '../queries/health';
+import { getRunSummary, latestDates, listDates, parseMachine } from '../../read/runs';
+import { testHistory } from '../../read/history';
+import { availablePlotDates, groupPlots, plotAssets } from '../../read/plots';
+import { upstreamDates, upstreamReport, upstreamTrends } from '../../read/upstream';
+import { lastIngest } from '../../read/health';
 import { readSyncState } from '../../sync/sidecar';
-import type { ComparePayload, DatesPayload, HealthPayload, PlotsPayload } from '../types';
+import type { ComparePayload, DatesPayload, HealthPayload, PlotsPayload } from '../../read/types';
 
 /** Cache TTLs of the original, seconds (SPEC §7.1). */
 export const TTL = { summary: 300, dates: 600, plotDates: 3600, upstream: 600, history: 600 } as const;

@@ -4,11 +4,11 @@
  * them into the canonical `a`/`b` URL so every comparison has one address.
  */
 import { Router, type Request } from 'express';
-import { HARDWARE, type Hardware } from '../../config';
-import { compareRuns, formatPct, formatRunRef, loadRunSnapshot, parseRunRef, type RunComparison, type RunRef } from '../../digest/compare';
-import { machinesByHardware } from '../../digest/queries';
+import { HARDWARE, type Hardware } from '../../core/hardware';
+import { compareRuns, formatPct, formatRunRef, loadRunSnapshot, parseRunRef, type RunComparison, type RunRef } from '../../read/compare';
+import { machinesByHardware } from '../../read/digest';
 import type { AppContext } from '../context';
-import { listDates } from '../queries/runs';
+import { listDates } from '../../read/runs';
 import { HttpError, dashed } from '../validate';
 import { TTL, cachedJson } from './api';
 

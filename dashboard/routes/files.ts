@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
-import { PROJECT_ROOT, redactSecrets, type Hardware } from '../../config';
+import { PROJECT_ROOT } from '../../config';
+import { type Hardware } from '../../core/hardware';
+import { redactSecrets } from '../../core/redact';
 import type { AppContext } from '../context';
 import { dbState } from '../services/db-state';
-import { isKnownPlot } from '../queries/plots';
+import { isKnownPlot } from '../../read/plots';
 import { FILE_NAME_RE, HttpError, parseDate, parseFileName, parseHardware, parseMode, parseModel } from '../validate';
 
 const MAX_LOG_BYTES = 50 * 1024 * 1024;

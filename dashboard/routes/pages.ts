@@ -6,19 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { HARDWARE, PROJECT_ROOT, TOOL_VERSION, type Hardware } from '../../config';
+import { PROJECT_ROOT, TOOL_VERSION } from '../../config';
+import { HARDWARE, type Hardware } from '../../core/hardware';
 import type { AppContext } from '../context';
 import { DB_STATE_MESSAGES, dbState } from '../services/db-state';
 import { requestCacheKey } from '../services/cache';
 import { wireResponse } from '../fast-hits';
 import { TTL } from './api';
 import { dashed, parseDate, parseHardware } from '../validate';
-import { TASK_CRON_LOGS, TASK_GROUPS, formatRuntime, sanityDisplayName } from '../queries/catalogue';
-import { changesSincePrevious, nightRuns, statusGrid, streaks, testHistory } from '../queries/history';
-import { availablePlotDates, groupPlots, nightMetrics, plotAssets } from '../queries/plots';
-import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, listDates, neighbourDates, parseMachine, recentRuns, runStats } from '../queries/runs';
-import { upstreamDates, upstreamReport, upstreamTrends } from '../queries/upstream';
-import { lastIngest } from '../queries/health';
+import { TASK_CRON_LOGS, TASK_GROUPS, formatRuntime, sanityDisplayName } from '../../core/catalogue';
+import { changesSincePrevious, nightRuns, statusGrid, streaks, testHistory } from '../../read/history';
+import { availablePlotDates, groupPlots, nightMetrics, plotAssets } from '../../read/plots';
+import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, listDates, neighbourDates, parseMachine, recentRuns, runStats } from '../../read/runs';
+import { upstreamDates, upstreamReport, upstreamTrends } from '../../read/upstream';
+import { lastIngest } from '../../read/health';
 import { cronLogNames } from './files';
 import { readSyncState } from '../../sync/sidecar';
 

@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { HARDWARE, PROJECT_ROOT, type Hardware } from '../../config';
+import { PROJECT_ROOT } from '../../config';
+import { HARDWARE, type Hardware } from '../../core/hardware';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { LockTimeoutError, lockPath, withLock } from '../../database/lock';
 import type { AlertState } from '../../database/schema';
@@ -16,12 +17,12 @@ import { requireReadyDb } from '../services/db-state';
 import { HttpError, dashed, parseDays, parseHardware } from '../validate';
 import { ALERT_KINDS } from '../../alerts/scan';
 import { ALERT_STATES, MAX_NOTE_CHARS, isAlertState, setAlertState } from '../../alerts/triage';
-import { alertKinds, listAlerts } from '../queries/alerts';
-import { PERF_METRICS, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../queries/perf';
+import { alertKinds, listAlerts } from '../../read/alerts';
+import { PERF_METRICS, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../../read/perf';
 import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsCatalog } from '../services/perf-views';
-import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../queries/catalogue';
-import { nightRuns, testHistory } from '../queries/history';
-import { runStats, shiftDate } from '../queries/runs';
+import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../../core/catalogue';
+import { nightRuns, testHistory } from '../../read/history';
+import { runStats, shiftDate } from '../../read/runs';
 import { cachedJson } from './api';
 
 const CACHE_TTL_S = 600;

@@ -13,7 +13,7 @@ import {
   NODE_METRICS, diffRuns, frontierTrends, latencyData, listSrtRuns, nodeMetricSeries, paretoData, pointsCsv, rateMatch,
   replaceRunTags, runDetail, srtFilterOptions, summaryFigures, workerMemory, type NodeMetric, type NodeView, type SrtFilters,
   type SrtRunSummary, type YAxis,
-} from '../queries/srt';
+} from '../../read/srt';
 
 const JOB_ID_RE = /^\d{1,20}$/;
 const TAG_RE = /^[A-Za-z0-9][A-Za-z0-9._:+/-]{0,63}$/;

@@ -4,7 +4,7 @@
  * behind the admin gate. 409 when another sync or ingest holds the lock; errors are redacted.
  */
 import { Router, type Response } from 'express';
-import { redactSecrets } from '../../config';
+import { redactSecrets } from '../../core/redact';
 import { LockTimeoutError } from '../../database/lock';
 import { fileFacts } from '../../sync/db-file';
 import { SyncError } from '../../sync/git';

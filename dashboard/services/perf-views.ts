@@ -2,14 +2,14 @@
  * Assembles the JSON of the performance views from the queries: serving-metric series with baselines,
  * verdicts, triage and downsampling (/api/metrics), and nightly-metrics series (/api/perf and its CSV).
  */
-import type { Hardware } from '../../config';
+import type { Hardware } from '../../core/hardware';
 import type { Db } from '../../database/connection';
-import { metricDirection } from '../../ingest/metric-names';
-import { buildSeries, downsample, evaluate } from '../../alerts/series';
-import { BASELINE_NIGHTS } from '../../alerts/rules';
-import { perfAlertsBetween } from '../queries/alerts';
-import { metricCatalog, metricPoints, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../queries/perf';
-import { listDates, shiftDate } from '../queries/runs';
+import { metricDirection } from '../../core/metric-names';
+import { buildSeries, downsample, evaluate } from '../../read/alert-series';
+import { BASELINE_NIGHTS } from '../../core/alert-rules';
+import { perfAlertsBetween } from '../../read/alerts';
+import { metricCatalog, metricPoints, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../../read/perf';
+import { listDates, shiftDate } from '../../read/runs';
 
 /** Metrics drawn when the URL does not pick one: the four every source has. */
 export const HEADLINE_METRICS = ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s'] as const;

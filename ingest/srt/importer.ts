@@ -10,10 +10,10 @@ import type { Db } from '../../database/connection';
 import { utcTimestamp } from '../../database/connection';
 import type { Insertable } from 'kysely';
 import type { SrtNodeMetricsTable, SrtRunsTable } from '../../database/schema';
-import { MetadataError, frameworkVersionOf, parseSrtMetadata, topologyOf, totalGpus, type SrtRunMetadata } from './metadata';
-import { parseSrtResult, type SrtPoint } from './results';
+import { MetadataError, frameworkVersionOf, parseSrtMetadata, topologyOf, totalGpus, type SrtRunMetadata } from '../../parsers/srt/metadata';
+import { parseSrtResult, type SrtPoint } from '../../parsers/srt/results';
 import { expectedResultsDirName, isProfilerRun, isResultsDirName, parseRunDirName, runStatus, type RunStatus } from './run-dir';
-import { parseWorkerLog, parseWorkerLogName } from './worker-log';
+import { parseWorkerLog, parseWorkerLogName } from '../../parsers/srt/worker-log';
 
 /** Bump when parsing changes so every run is re-imported once. */
 const PARSER_VERSION = 'srt-1';

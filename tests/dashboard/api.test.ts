@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOracleDb, loadOracle } from '../helpers/oracle-db';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/server';
-import type { ComparePayload, HealthPayload, SummaryPayload, TestHistoryPayload } from '../../dashboard/types';
+import type { ComparePayload, HealthPayload, SummaryPayload, TestHistoryPayload } from '../../read/types';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RunningServer;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../config';
 import { kyselyFor, openReader } from '../../database/connection';
 import { runDigest } from '../../digest';
-import { compareRuns, loadRunSnapshot, parseRunRef } from '../../digest/compare';
+import { compareRuns, loadRunSnapshot, parseRunRef } from '../../read/compare';
 import { runIngest } from '../../ingest';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyFailingLine, missingCronLog, parseCronLog, unreadableCronLog } from '../../ingest/cron-log';
+import { classifyFailingLine, missingCronLog, parseCronLog, unreadableCronLog } from '../../parsers/cron-log';
 import { CI_LOGS } from '../helpers/fixtures';
 
 const cron = (hw: string, date: string, name: string) => fs.readFileSync(path.join(CI_LOGS, 'cron_log', hw, date, name), 'utf8');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, matchDockerPattern } from '../../ingest/docker-check';
+import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, matchDockerPattern } from '../../parsers/docker-check';
 import { CI_LOGS } from '../helpers/fixtures';
 
 const check = (hw: string, date: string) => fs.readFileSync(path.join(CI_LOGS, 'cron_log', hw, date, 'docker_image_check.log'), 'utf8');

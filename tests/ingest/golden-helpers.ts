@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DEFAULTS, type Hardware } from '../../config';
+import { DEFAULTS } from '../../config';
+import { type Hardware } from '../../core/hardware';
 import { runIngest } from '../../ingest';
 import { CI_LOGS, REFERENCE_REPLAY } from '../helpers/fixtures';
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HARDWARE } from '../../config';
+import { HARDWARE } from '../../core/hardware';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 import { compareWithReplay, exportCompat, ingestReplayRows, loadReplay, normaliseLocalPath, type Replay } from './golden-helpers';
 

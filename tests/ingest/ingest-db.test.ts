@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, type Hardware } from '../../config';
+import { DEFAULTS } from '../../config';
+import { type Hardware } from '../../core/hardware';
 import { runIngest, type IngestOptions } from '../../ingest';
 import { CI_LOGS, tempDir, fakeSigParam } from '../helpers/fixtures';
 

@@ -11,7 +11,7 @@ import {
   parseStartedAt,
   runUrls,
   taskDetailUrl,
-} from '../../ingest/run-fields';
+} from '../../parsers/run-fields';
 import { CI_LOGS } from '../helpers/fixtures';
 
 describe('start time (SPEC §4.11)', () => {

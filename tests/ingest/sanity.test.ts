@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../config';
 import { collectNight } from '../../ingest/night';
-import { chooseSanityDir, chooseSanityLog, parseSanitySummary } from '../../ingest/sanity';
+import { chooseSanityDir, chooseSanityLog, parseSanitySummary } from '../../parsers/sanity';
 import { openSourceTree } from '../../ingest/source-tree';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTimingSummary, timingSummaryFailure } from '../../ingest/timing-summary';
+import { parseTimingSummary, timingSummaryFailure } from '../../parsers/timing-summary';
 import { CI_LOGS } from '../helpers/fixtures';
 
 const header = (extra: string[] = []) =>

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from '../../ingest/validation-logs';
+import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from '../../parsers/validation-logs';
 import { CI_LOGS } from '../helpers/fixtures';
 
 const test = (rel: string) => fs.readFileSync(path.join(CI_LOGS, 'test', rel), 'utf8');

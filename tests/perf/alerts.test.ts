@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyRunError, evaluateSeries, isAlertMetric, modeOfResultDir } from '../../alerts/rules';
+import { classifyRunError, evaluateSeries, isAlertMetric, modeOfResultDir } from '../../core/alert-rules';
 import { scanAlerts } from '../../alerts/scan';
 import { setAlertState } from '../../alerts/triage';
 import { kyselyFor, openWriter, type Db } from '../../database/connection';
-import { newestRegressions } from '../../dashboard/queries/alerts';
+import { newestRegressions } from '../../read/alerts';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
 import { main } from '../../cli/main';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePerformanceSummary } from '../../ingest/perf-summary';
-import { parsePerfCsv } from '../../ingest/perf-csv';
-import { bestRunPerMetric, parseServingLog, servingLogName } from '../../ingest/serving-log';
-import { metricFromLabel, metricDirection } from '../../ingest/metric-names';
+import { parsePerformanceSummary } from '../../parsers/perf-summary';
+import { parsePerfCsv } from '../../parsers/perf-csv';
+import { bestRunPerMetric, parseServingLog, servingLogName } from '../../parsers/serving-log';
+import { metricFromLabel, metricDirection } from '../../core/metric-names';
 import { collectResultDirMetrics, MAX_PARSE_BYTES } from '../../ingest/benchmark-metrics';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 

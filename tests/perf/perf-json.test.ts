@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePerfJson } from '../../ingest/perf-json';
+import { parsePerfJson } from '../../parsers/perf-json';
 import { importPerfJson, perfJsonFiles } from '../../ingest/perf-json-import';
 import { kyselyFor, openWriter } from '../../database/connection';
 import { main } from '../../cli/main';

@@ -1,6 +1,6 @@
 /** Seeds nightly runs with task results and benchmark_metrics rows into a real DB (our schema). */
 import { openWriter, checkpoint } from '../../database/connection';
-import { shiftDate } from '../../dashboard/queries/runs';
+import { shiftDate } from '../../read/runs';
 
 export interface SeedMetric {
   benchmark?: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type RunSettings } from '../../dashboard/queries/srt-analysis';
+import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type RunSettings } from '../../read/srt-analysis';
 import { legacyMetadata, v2Metadata } from './run-tree';
 
 describe('paretoFrontier', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { kyselyFor, openWriter, type Db } from '../../database/connection';
 import { importSrtRuns } from '../../ingest/srt/importer';
 import { main } from '../../cli/main';
-import { nodeMetricSeries, replaceRunTags } from '../../dashboard/queries/srt';
+import { nodeMetricSeries, replaceRunTags } from '../../read/srt';
 import { tempDir } from '../helpers/fixtures';
 import { CONCURRENCIES, importedStandardDb, realResultPath, v2Metadata, writeRun } from './run-tree';
 

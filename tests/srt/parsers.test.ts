@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MetadataError, frameworkVersionOf, parseConcurrencyList, parseSrtMetadata, topologyOf, totalGpus } from '../../ingest/srt/metadata';
-import { LATENCY_COLUMNS, ResultError, parseResultFileName, parseSrtResult } from '../../ingest/srt/results';
+import { MetadataError, frameworkVersionOf, parseConcurrencyList, parseSrtMetadata, topologyOf, totalGpus } from '../../parsers/srt/metadata';
+import { LATENCY_COLUMNS, ResultError, parseResultFileName, parseSrtResult } from '../../parsers/srt/results';
 import { isResultsDirName, parseRunDirName, runStatus } from '../../ingest/srt/run-dir';
-import { parseWorkerLog, parseWorkerLogName } from '../../ingest/srt/worker-log';
+import { parseWorkerLog, parseWorkerLogName } from '../../parsers/srt/worker-log';
 import { CONCURRENCIES, PD_LOG_DIR, legacyMetadata, realResultPath, v2Metadata } from './run-tree';
 
 describe('metadata ({jobid}.json)', () => {

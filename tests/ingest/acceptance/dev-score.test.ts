@@ -3,7 +3,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, type Hardware } from '../../../config';
+import { DEFAULTS } from '../../../config';
+import { type Hardware } from '../../../core/hardware';
 import { runIngest } from '../../../ingest/index';
 import { exportDbFile } from '../../../ingest/acceptance/export';
 import { readRowsFile } from '../../../ingest/acceptance/rows';

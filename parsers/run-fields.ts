@@ -2,8 +2,8 @@
  * Run-level fields (SPEC §4.11, §4.12): start time in the compat form and the corrected form,
  * machine-name candidates from log heads, and the URL templates. Pure functions over text.
  */
-import type { Hardware } from '../config';
-import { deepseekDir } from '../config';
+import type { Hardware } from '../core/hardware';
+import { deepseekDir } from '../core/hardware';
 import { PY_WS } from './text';
 
 const S = `[${PY_WS}]`;

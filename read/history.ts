@@ -3,10 +3,10 @@
  * hardware page, the home status grid and "changes since the previous night". Set-based: one query
  * per table for the whole window (the original parsed up to 90 × 13 files per request, §11 P2–P3).
  */
-import type { Hardware } from '../../config';
-import type { Db } from '../../database/connection';
-import type { HistoryDetail, TestHistoryPayload, TestHistorySeries } from '../types';
-import { tasksFor, taskOrder } from './catalogue';
+import type { Hardware } from '../core/hardware';
+import type { Db } from '../database/connection';
+import type { HistoryDetail, TestHistoryPayload, TestHistorySeries } from './types';
+import { tasksFor, taskOrder } from '../core/catalogue';
 import { defaultMachine, listAllDates, runStats } from './runs';
 
 interface NightRun {

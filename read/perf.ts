@@ -3,10 +3,10 @@
  * alert scan) and the SGLang nightly metrics JSON (`perf_runs`/`perf_results`, the /perf page).
  */
 import { sql } from 'kysely';
-import type { Hardware } from '../../config';
-import type { Db } from '../../database/connection';
-import type { BenchmarkMetricsTable } from '../../database/schema';
-import { modeOfResultDir } from '../../alerts/rules';
+import type { Hardware } from '../core/hardware';
+import type { Db } from '../database/connection';
+import type { BenchmarkMetricsTable } from '../database/schema';
+import { modeOfResultDir } from '../core/alert-rules';
 
 export type MetricPointRow = Omit<BenchmarkMetricsTable, 'id'> & {
   run_date: string;

@@ -3,8 +3,8 @@
  * Extension tables (run_meta, task_meta, sanity_models, benchmark_metrics, plot_assets, alert_events)
  * are LEFT-joined so that a DB holding only the compat tables (an imported original DB) still works.
  */
-import type { Hardware } from '../config';
-import { findRun } from '../dashboard/queries/runs';
+import type { Hardware } from '../core/hardware';
+import { findRun } from './runs';
 import { HttpError } from '../dashboard/validate';
 import { utcTimestamp, type Db } from '../database/connection';
 import type { Selectable } from 'kysely';

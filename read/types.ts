@@ -1,7 +1,7 @@
 /**
  * JSON payloads of the dashboard API (SPEC §7.2), shared by the routes, the page views and the tests.
  */
-import type { Hardware } from '../config';
+import type { Hardware } from '../core/hardware';
 import type { TaskCounts } from '../database/schema';
 
 export type TaskStatus = 'pass' | 'fail' | 'unknown' | 'not run';

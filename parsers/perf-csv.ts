@@ -5,7 +5,7 @@
  * (`label\tv1\tv2…`). Labels contain commas (`MI300x-aiter, dell300x-pla-t10-23`), so fields are split
  * on TAB only — the original read these files with a header-row CSV reader and got nothing (§11 #26).
  */
-import { isNotAvailable, parseDecimal, type LoadMetric, type ParseProblem } from './metric-names';
+import { isNotAvailable, parseDecimal, type LoadMetric, type ParseProblem } from '../core/metric-names';
 
 const BLOCK_TITLES: ReadonlyArray<[RegExp, string]> = [
   [/^Median E2E Latency\b/, 'e2e_latency_ms'],

@@ -2,12 +2,12 @@
  * Plot questions, answered from `plot_assets` (the PNGs that really exist, SPEC §4.14, §11 #15),
  * and the perf numbers drawn under them (benchmark_metrics of the night's run).
  */
-import type { Hardware } from '../../config';
-import type { Db } from '../../database/connection';
-import type { PlotEntry } from '../types';
-import { BASELINE_NIGHTS, evaluateSeries, type NightValue, type PerfVerdict } from '../../alerts/rules';
+import type { Hardware } from '../core/hardware';
+import type { Db } from '../database/connection';
+import type { PlotEntry } from './types';
+import { BASELINE_NIGHTS, evaluateSeries, type NightValue, type PerfVerdict } from '../core/alert-rules';
 import { shiftDate } from './runs';
-import { plotBenchmarkName } from './catalogue';
+import { plotBenchmarkName } from '../core/catalogue';
 
 export async function availablePlotDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {
   const rows = await db.selectFrom('plot_assets').select('run_date').distinct().where('hardware', '=', hw).orderBy('run_date', 'desc').limit(limit).execute();

@@ -1,6 +1,6 @@
 /** Upstream AMD-vs-NVIDIA coverage reports (SPEC §4.17, §7.2, §7.3), from upstream_ci_* tables. */
-import type { Db } from '../../database/connection';
-import type { UpstreamReportPayload, UpstreamTrendPoint } from '../types';
+import type { Db } from '../database/connection';
+import type { UpstreamReportPayload, UpstreamTrendPoint } from './types';
 
 export async function upstreamDates(db: Db, limit = 90): Promise<string[]> {
   const rows = await db.selectFrom('upstream_ci_reports').select('report_date').orderBy('report_date', 'desc').limit(limit).execute();

@@ -3,10 +3,10 @@
  * extension facts stored in task_meta: skip reason, quirk notes and the classified failing line.
  * Pure: text and file name in, result out.
  */
-import { redactSecrets } from '../config';
+import { redactSecrets } from '../core/redact';
 import { foldCase, matchDockerPattern, missingImagesCount } from './docker-check';
 import { PY_WS, cutCodePoints, isPyWhitespace, pyStrip } from './text';
-import type { TaskResult } from './tasks';
+import type { TaskResult } from '../core/tasks';
 
 const S = `[${PY_WS}]*`;
 const RUNTIME = new RegExp(`Total execution time:${S}(\\d+)${S}seconds${S}\\((\\d+(?:\\.\\d*)?)${S}minutes\\)`);

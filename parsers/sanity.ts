@@ -4,6 +4,7 @@
  * corrected view for `sanity_models` (best trial, trial count, skipped models, thresholds).
  */
 import { PY_WS, pyFloat, pyStrip } from './text';
+import { SANITY_THRESHOLDS } from '../core/catalogue';
 
 const S = `[${PY_WS}]`;
 const NS = `[^${PY_WS}]`;
@@ -19,17 +20,6 @@ const OVERALL = new RegExp(`OVERALL SUMMARY${S}*={20,}`);
 const OVERALL_LINE = new RegExp(`(?:^|(?<=\\n))${S}+(${NS}+):${S}*(PASS|FAIL)${S}*(?=\\n|(?![\\s\\S]))`, 'g');
 const SKIPPED_LINE = new RegExp(`(?:^|(?<=\\n))${S}*(${NS}+):${S}*SKIPPED\\b`, 'g');
 const MACHINE = new RegExp(`Machine:${S}*(${NS}+)`);
-
-/** Per-model GSM8K thresholds of the sanity job (a model passes if any trial reaches it). */
-export const SANITY_THRESHOLDS: Readonly<Record<string, number>> = {
-  'GPT-OSS-120B': 0.82,
-  'GPT-OSS-20B': 0.5,
-  'QWEN-30B': 0.84,
-  'GROK1-IN4': 0.8,
-  'GROK1-FP8': 0.8,
-  'GROK2.5': 0.915,
-  llama4: 0.9,
-};
 
 export type SanityStatus = 'pass' | 'fail' | 'unknown';
 

@@ -4,7 +4,7 @@
  * `TTFT: x ms`, `ITL: x ms`, `Output throughput: x tok/s` lines; crashed runs print `NA` or an empty
  * `(tok/s): tok/s`, which are skipped silently. Pure: text in, records out.
  */
-import { isNotAvailable, parseDecimal, type LoadMetric, type ParseProblem } from './metric-names';
+import { isNotAvailable, parseDecimal, type LoadMetric, type ParseProblem } from '../core/metric-names';
 
 const SUMMARY_METRICS: ReadonlyArray<{ label: RegExp; metric: string; unit: RegExp }> = [
   { label: /^E2E Latency$/, metric: 'e2e_latency_ms', unit: /^ms$/ },

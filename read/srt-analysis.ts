@@ -2,7 +2,7 @@
  * Pure analysis of srt runs for the /srt page: Pareto frontier, configuration diff, configuration
  * keys for the frontier trend, and bucketed node-metric series. No I/O; tested on known inputs.
  */
-import { parseSrtMetadata, type SrtRunMetadata } from '../../ingest/srt/metadata';
+import { parseSrtMetadata, type SrtRunMetadata } from '../parsers/srt/metadata';
 
 export interface XY {
   x: number;

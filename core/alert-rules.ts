@@ -3,7 +3,7 @@
  * GSM8K accuracy gate, and the run-error classification. The scan (scan.ts) feeds them DB rows; the
  * dashboard uses the same evaluation for its baselines and markers, so page and alerts never disagree.
  */
-import { metricDirection } from '../ingest/metric-names';
+import { metricDirection } from './metric-names';
 
 /** How far a metric may move the wrong way before it counts (SPEC §9: ±5 %). */
 export const PERF_TOLERANCE = 0.05;

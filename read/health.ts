@@ -1,5 +1,5 @@
 /** Facts for /health and the home Status tab: no paths, no settings, no token hints (SPEC §11 S7). */
-import type { Db } from '../../database/connection';
+import type { Db } from '../database/connection';
 
 export async function lastIngest(db: Db): Promise<{ finished_at: string | null; status: string | null } | null> {
   const row = await db.selectFrom('ingest_runs').select(['finished_at', 'started_at', 'status']).orderBy('id', 'desc').executeTakeFirst();

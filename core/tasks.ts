@@ -1,7 +1,7 @@
 /**
  * The task catalogue of SPEC §4.2 and the result shape every task parser returns.
  */
-import type { Hardware } from '../config';
+import type { Hardware } from './hardware';
 
 export type TaskStatus = 'pass' | 'fail' | 'unknown' | 'not run';
 

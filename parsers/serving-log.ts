@@ -5,7 +5,7 @@
  * which is how the CI's own CSV is built (GROK1 mi30x 20251026, rate 8: TTFT 150.48/143.86/157.45 →
  * the CSV says 143.86). Pure: text in, records out.
  */
-import { betterValue, metricFromLabel, parseDecimal, type LoadMetric, type ParseProblem } from './metric-names';
+import { betterValue, metricFromLabel, parseDecimal, type LoadMetric, type ParseProblem } from '../core/metric-names';
 
 export interface ServingLogName {
   load_kind: LoadMetric['load_kind'];

@@ -6,9 +6,9 @@
  * §4.16 "prefer timing-summary values"); then the preferred machine; then the greatest result-dir
  * name (the rocm700 dir over rocm630 when both ran).
  */
-import type { MetricPointRow } from '../dashboard/queries/perf';
-import { gsm8kThreshold } from '../dashboard/queries/catalogue';
-import { evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from './rules';
+import type { MetricPointRow } from './perf';
+import { gsm8kThreshold } from '../core/catalogue';
+import { evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from '../core/alert-rules';
 
 const SOURCE_RANK: Record<MetricPointRow['source'], number> = { timing_summary: 0, csv: 1, serving_log: 2 };
 

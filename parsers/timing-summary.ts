@@ -3,7 +3,7 @@
  * Pure: text in, result out. The first rule that fires decides.
  */
 import { PY_WS, pyFloat, pyStrip } from './text';
-import type { TaskResult } from './tasks';
+import type { TaskResult } from '../core/tasks';
 
 const S = `[${PY_WS}]*`;
 const GSM8K_ACCURACY = new RegExp(`GSM8K accuracy:${S}([\\d.]+)`);

@@ -2,7 +2,7 @@
  * Types shared by the ingest parsers, the per-night orchestrator and the extension collectors.
  * Parsers return these; only the orchestrator maps them to DB rows.
  */
-import type { Hardware } from '../config';
+import type { Hardware } from '../core/hardware';
 
 export type Severity = 'info' | 'warn' | 'error';
 

@@ -1,7 +1,7 @@
 /** Questions about `alert_events`: the /alerts list, the home page's newest regressions, trends markers. */
-import type { Hardware } from '../../config';
-import type { Db } from '../../database/connection';
-import type { AlertEvent, AlertState } from '../../database/schema';
+import type { Hardware } from '../core/hardware';
+import type { Db } from '../database/connection';
+import type { AlertEvent, AlertState } from '../database/schema';
 
 export interface AlertFilter {
   hw?: Hardware | null;

@@ -2,18 +2,18 @@
  * Run-vs-run comparison (SPEC §7.2–7.3 `/compare`, `ci-dash compare`) and the direct comparison of two
  * online-benchmark CSV files. Loading is done by digest/queries.ts; everything else here is pure.
  */
-import { isHardware, type Hardware } from '../config';
-import { taskOrder } from '../dashboard/queries/catalogue';
+import { isHardware, type Hardware } from '../core/hardware';
+import { taskOrder } from '../core/catalogue';
 import { isRealDate } from '../dashboard/validate';
 import type { Db } from '../database/connection';
-import type { CsvMetrics } from '../ingest/perf-csv';
-import { metricDirection } from '../ingest/metric-names';
-import { modeOfResultDir, violates } from '../alerts/rules';
-import { parseImageTag } from './image-tag';
+import type { CsvMetrics } from '../parsers/perf-csv';
+import { metricDirection } from '../core/metric-names';
+import { modeOfResultDir, violates } from '../core/alert-rules';
+import { parseImageTag } from '../core/image-tag';
 import {
   resolveRun, runMetrics, runSanity, runTasks,
   type MetricValueRow, type NightRows, type SanityRow, type TaskRow,
-} from './queries';
+} from './digest';
 
 export interface RunRef {
   hw: Hardware;

@@ -4,12 +4,12 @@
  * 30 days before the hardware's newest run (ties: latest updated_at).
  */
 import { sql } from 'kysely';
-import type { Hardware } from '../../config';
-import type { Db } from '../../database/connection';
-import type { TestRun } from '../../database/schema';
-import { HttpError } from '../validate';
-import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from '../types';
-import { SANITY_THRESHOLDS, formatRuntime, gsm8kThreshold, passRate, taskOrder } from './catalogue';
+import type { Hardware } from '../core/hardware';
+import type { Db } from '../database/connection';
+import type { TestRun } from '../database/schema';
+import { HttpError } from '../dashboard/validate';
+import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from './types';
+import { SANITY_THRESHOLDS, formatRuntime, gsm8kThreshold, passRate, taskOrder } from '../core/catalogue';
 
 /** Distinct run dates of one hardware, newest first. */
 export async function listDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {

@@ -2,10 +2,10 @@
  * Questions the /srt page asks of srt_runs, srt_points, srt_tags and srt_node_metrics; one function
  * per question, all through Kysely. Filters come in already validated (routes/srt.ts).
  */
-import type { Db } from '../../database/connection';
-import { utcTimestamp } from '../../database/connection';
-import type { SrtPointsTable } from '../../database/schema';
-import type { SampleField } from '../../ingest/srt/worker-log';
+import type { Db } from '../database/connection';
+import { utcTimestamp } from '../database/connection';
+import type { SrtPointsTable } from '../database/schema';
+import type { SampleField } from '../parsers/srt/worker-log';
 import type { Selectable } from 'kysely';
 import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type Combine, type ConfigDiff, type RangeRow, type TimedValue } from './srt-analysis';
 
