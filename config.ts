@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SECRET_SETTING_NAMES } from './core/redact';
 
 // config.ts sits at the project root; compiled, it sits in dist/.
 export const PROJECT_ROOT = path.resolve(__dirname, path.basename(__dirname) === 'dist' ? '..' : '.');
@@ -38,8 +39,10 @@ export interface Settings {
   EXPLORER_CELL_LIMIT: number;
   EXPLORER_MAX_RESPONSE_BYTES: number;
   EXPLORER_POOL_SIZE: number;
+  EXPLORER_QUEUE_WAIT_MS: number;
   CACHE_MAX_BYTES: number;
   FRESHNESS_WARN_HOURS: number;
+  TRUST_PROXY: string;
 }
 
 /** Named defaults, documented in README ("Settings"). */
@@ -70,12 +73,16 @@ export const DEFAULTS: Settings = {
   EXPLORER_CELL_LIMIT: 10_000,
   EXPLORER_MAX_RESPONSE_BYTES: 5 * 1024 * 1024,
   EXPLORER_POOL_SIZE: 2,
+  // Longest wait of an explorer query for its turn; then 503 (one address's runaway queries cannot block everyone).
+  EXPLORER_QUEUE_WAIT_MS: 5_000,
   CACHE_MAX_BYTES: 50 * 1024 * 1024,
   FRESHNESS_WARN_HOURS: 36,
+  // Express's 'trust proxy': false, true, a hop count or comma-separated addresses/subnets (README "Behind a proxy").
+  TRUST_PROXY: 'false',
 };
 
 /** Settings whose values are secrets: never printed, logged, stored or put in a URL. */
-export const SECRET_SETTINGS: ReadonlyArray<keyof Settings> = ['GITHUB_TOKEN', 'ADMIN_TOKEN', 'TEAMS_WEBHOOK_URL'];
+export const SECRET_SETTINGS: ReadonlyArray<keyof Settings> = SECRET_SETTING_NAMES;
 
 const ALIASES: Partial<Record<keyof Settings, string[]>> = { CI_BASE_DIR: ['SGL_BENCHMARK_CI_DIR'] };
 

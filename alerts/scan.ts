@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
 import { utcTimestamp } from '../database/connection';
-import { SANITY_THRESHOLDS, gsm8kThreshold } from '../core/catalogue';
-import { shiftDate } from '../read/runs';
+import { gsm8kThreshold, isValidationTask, sanityThreshold } from '../core/tasks';
+import { hasVerdict } from '../core/verdicts';
+import { shiftDate } from '../core/dates';
 import { metricNamesOn, metricPoints } from '../read/perf';
 import { BASELINE_NIGHTS, classifyRunError, isAlertMetric, round } from '../core/alert-rules';
 import { buildSeries, evaluate } from '../read/alert-series';
@@ -54,12 +55,9 @@ export interface ScanReport {
   untrusted: number;
 }
 
-const VALIDATION_TASKS = new Set(['Unit Tests', 'PD Disaggregation Tests', 'Docker Image Check']);
 const SERVER_LOG_TAIL_BYTES = 256 * 1024;
 const MISSING_DATA_LOOKBACK = 5;
 const MISSING_DATA_MIN_VERDICTS = 3;
-
-const hasVerdict = (status: string | null | undefined) => status === 'pass' || status === 'fail';
 
 export async function scanAlerts(db: Db, opts: ScanOptions): Promise<ScanReport> {
   const report: ScanReport = { nights: [], inserted: 0, updated: 0, unchanged: 0, removed: 0, byKind: {}, insufficient_data: 0, untrusted: 0 };
@@ -111,15 +109,15 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
 
     // accuracy_below_threshold: online tasks against their GSM8K threshold.
     for (const t of tasks) {
-      if (t.gsm8k_accuracy === null || VALIDATION_TASKS.has(t.benchmark_name)) continue;
+      if (t.gsm8k_accuracy === null || isValidationTask(t.benchmark_name)) continue;
       const threshold = t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name);
       if (t.gsm8k_accuracy < threshold) out.push(event({ kind: 'accuracy_below_threshold', subject: t.benchmark_name, metric: 'gsm8k_accuracy', current_value: t.gsm8k_accuracy, baseline_value: threshold, baseline_desc: `threshold ${threshold}`, delta_pct: round(((t.gsm8k_accuracy - threshold) / threshold) * 100, 2) }));
     }
     // ... and sanity models: a model passes if any trial reaches its threshold, so the best trial counts when known.
     const models = await db.selectFrom('sanity_models').select(['model_name', 'status', 'mean_accuracy', 'best_accuracy', 'threshold']).where('test_run_id', '=', run.id).execute();
     const sanity = models.length
-      ? models.filter((m) => m.status !== 'skipped').map((m) => ({ model: m.model_name, accuracy: m.best_accuracy ?? m.mean_accuracy, threshold: m.threshold ?? SANITY_THRESHOLDS[m.model_name] ?? null }))
-      : (await db.selectFrom('sanity_check_results').select(['model_name', 'accuracy']).where('test_run_id', '=', run.id).execute()).map((m) => ({ model: m.model_name, accuracy: m.accuracy, threshold: SANITY_THRESHOLDS[m.model_name] ?? null }));
+      ? models.filter((m) => m.status !== 'skipped').map((m) => ({ model: m.model_name, accuracy: m.best_accuracy ?? m.mean_accuracy, threshold: m.threshold ?? sanityThreshold(m.model_name) }))
+      : (await db.selectFrom('sanity_check_results').select(['model_name', 'accuracy']).where('test_run_id', '=', run.id).execute()).map((m) => ({ model: m.model_name, accuracy: m.accuracy, threshold: sanityThreshold(m.model_name) }));
     for (const s of sanity) {
       if (s.accuracy === null || s.threshold === null || s.accuracy >= s.threshold) continue;
       out.push(event({ kind: 'accuracy_below_threshold', subject: `Sanity: ${s.model}`, metric: 'gsm8k_accuracy', current_value: s.accuracy, baseline_value: s.threshold, baseline_desc: `threshold ${s.threshold}`, delta_pct: round(((s.accuracy - s.threshold) / s.threshold) * 100, 2) }));
@@ -167,7 +165,7 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
 
     // run_error: why an online task failed.
     for (const t of tasks) {
-      if (t.status !== 'fail' || VALIDATION_TASKS.has(t.benchmark_name)) continue;
+      if (t.status !== 'fail' || isValidationTask(t.benchmark_name)) continue;
       const files = readRunFiles(baseDir, t.source === 'timing_summary' ? t.source_rel_path : null);
       const threshold = t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name);
       const cls = classifyRunError(files?.summary ?? t.error_message ?? '', files?.serverTail ?? '', {

@@ -2,7 +2,7 @@
  * Rebuilds `sample-data/`: a few real nights copied from the DEV fixture in the log-branch layout, small
  * enough to ship in the repo (used by `npm start` on a fresh clone, see ingest/sample.ts).
  *
- *   npx tsx bench/make-sample.ts [--fixture ../shared/fixtures/sglang-ci-logs] [--out sample-data] [--dates 20251130,20251219]
+ *   npx tsx bench/make-sample.ts [--fixture tests/fixtures/sglang-ci-logs] [--out sample-data] [--dates 20251130,20251219]
  *
  * Kept: every file whose path names one of the dates (cron logs, online result dirs incl. the mi35x runs
  * under `online_benchmark_log/unknown/`, sanity and PD summaries, unit-test logs, plots, upstream reports).
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
 import { redactSecrets } from '../core/redact';
 import { walkFiles } from './synthetic-tree';
+import { CI_LOGS, ensureFixtures } from '../tests/helpers/fixtures';
 
 export const SAMPLE_DATES = ['20251130', '20251219'];
 const MAX_BYTES = 300 * 1024;
@@ -49,12 +50,13 @@ function copyRedacted(from: string, to: string): void {
   fs.writeFileSync(to, buf);
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const arg = (name: string, fallback: string) => {
     const i = argv.indexOf(name);
     return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
   };
-  const fixture = path.resolve(arg('--fixture', path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'sglang-ci-logs')));
+  await ensureFixtures();
+  const fixture = path.resolve(arg('--fixture', CI_LOGS));
   const out = path.resolve(arg('--out', path.join(PROJECT_ROOT, 'sample-data')));
   const dates = arg('--dates', SAMPLE_DATES.join(',')).split(',');
   const files = selectSampleFiles(fixture, dates);
@@ -67,4 +69,4 @@ function main(argv: string[]): void {
   process.stdout.write(`sample-data: ${files.length} files, ${(bytes / 1024 / 1024).toFixed(2)} MB for ${dates.join(', ')} → ${out}\n`);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2));

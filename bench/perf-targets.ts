@@ -26,7 +26,7 @@ import { scanAlerts } from '../alerts/scan';
 import { modeOfResultDir } from '../core/alert-rules';
 import { metricDirection } from '../core/metric-names';
 import { importPerfJson } from '../ingest/perf-json-import';
-import { shiftDate } from '../read/runs';
+import { dashed, shiftDate } from '../core/dates';
 import { HEADLINE_METRICS } from '../dashboard/services/perf-views';
 import type { MetricCatalog } from '../read/perf';
 import { CLI_BUILT, runCli } from './cli-process';
@@ -158,7 +158,7 @@ async function seedPerfRuns(dbPath: string, work: string, lastDate: string, nigh
   };
   const runs = Array.from({ length: nights }, (_, n) => {
     const ymd = shiftDate(lastDate, -n);
-    return { run_id: `9${ymd}`, run_date: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}T07:05:00+00:00`, commit_sha: `${ymd}`.padEnd(40, 'a'), branch: 'main', results: vary(groups) };
+    return { run_id: `9${ymd}`, run_date: `${dashed(ymd)}T07:05:00+00:00`, commit_sha: `${ymd}`.padEnd(40, 'a'), branch: 'main', results: vary(groups) };
   });
   const dir = path.join(work, 'g-perf-json');
   fs.mkdirSync(dir, { recursive: true });
@@ -246,10 +246,8 @@ export async function benchPerfTargets(ctx: BenchContext): Promise<BenchSection>
   }
   data.scan = scanRows;
 
-  const { app, ctx: appCtx } = createApp({ settings: { ...loadSettings({}), LOCK_DIR: ctx.work }, dbPath });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const { ctx: appCtx, listen } = createApp({ settings: { ...loadSettings({}), LOCK_DIR: ctx.work }, dbPath });
+  const server: Server = await listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // A commit by another connection is what drops the response cache and SQLite's page cache in real use.
   // (An UPDATE to the same value commits nothing: the timestamp must really change.)

@@ -24,6 +24,7 @@ import { runAdversarialBench } from './adversarial';
 import { CLI_BUILT, runCli } from './cli-process';
 import { benchRow, printTable, type BenchRow as Row, type BenchSection } from './report';
 import { buildSyntheticDb } from './synthetic-db';
+import { CI_LOGS, ensureFixtures } from '../tests/helpers/fixtures';
 import { buildSyntheticTree, datesEndingAt, FIXTURE_DATES } from './synthetic-tree';
 
 const TARGETS = { ingestMs: 500, maxRssMb: 300, adversarialMs: 200 };
@@ -132,7 +133,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}\n`);
     process.exit(2);
   }
-  const fixture = path.resolve(arg(argv, '--fixture', path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'sglang-ci-logs')));
+  await ensureFixtures();
+  const fixture = path.resolve(arg(argv, '--fixture', CI_LOGS));
   const nights = Number(arg(argv, '--nights', '105'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-dash-bench-'));
   const rows: Row[] = [];

@@ -7,11 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config';
+import { CI_LOGS, SRT_SLURM_RUNS } from '../tests/helpers/fixtures';
 
-const FIXTURES = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures');
-export const RESULTS_DIR = path.join(FIXTURES, 'srt-slurm-runs', '_upstream_components', 'SemiAnalysisAI+InferenceX-app', 'glm-4.7', 'results');
-export const PD_LOG_DIR = path.join(FIXTURES, 'sglang-ci-logs', 'test', 'pd', 'pd_log', 'mi30x', 'v0.5.6.post2-rocm630-mi30x-20251213');
+export const RESULTS_DIR = path.join(SRT_SLURM_RUNS, '_upstream_components', 'SemiAnalysisAI+InferenceX-app', 'glm-4.7', 'results');
+export const PD_LOG_DIR = path.join(CI_LOGS, 'test', 'pd', 'pd_log', 'mi30x', 'v0.5.6.post2-rocm630-mi30x-20251213');
 export const CONCURRENCIES = [1, 2, 4, 8, 16, 32, 64, 128];
 
 export function realResultPath(concurrency: number): string {

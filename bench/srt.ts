@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { loadSettings } from '../config';
 import { kyselyFor, openWriter } from '../database/connection';
 import { createApp } from '../dashboard/app';
@@ -100,10 +99,8 @@ function outcomes(reports: RunReport[]): Record<string, number> {
 
 
 async function paretoLatency(dbPath: string, jobIds: string[]): Promise<{ p50: number; p99: number; max: number; series: number; bytes: number }> {
-  const { app, ctx } = createApp({ settings: loadSettings({}), dbPath });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const { ctx, listen } = createApp({ settings: loadSettings({}), dbPath });
+  const server = await listen(0, '127.0.0.1');
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/srt/pareto?runs=${jobIds.join(',')}`;
     const get = async () => {

@@ -14,9 +14,9 @@ import { DEFAULTS } from '../config';
 import { HARDWARE } from '../core/hardware';
 import { checkpoint, openWriter } from '../database/connection';
 import { runIngest } from '../ingest/index';
-import { shiftDate } from '../read/runs';
-import { dashed } from '../dashboard/validate';
+import { dashed, shiftDate } from '../core/dates';
 import { FIXTURE_DATES } from './synthetic-tree';
+import { CI_LOGS, ensureFixtures } from '../tests/helpers/fixtures';
 
 /** Machines per hardware in the synthetic DB; the rest of the factor goes into more nights. */
 const MACHINES = 2;
@@ -135,8 +135,7 @@ if (require.main === module) {
     process.stderr.write('usage: tsx bench/synthetic-db.ts <out.db> [factor]\n');
     process.exit(2);
   }
-  const fixture = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'sglang-ci-logs');
-  buildSyntheticDb(fixture, path.resolve(out), factor ? Number(factor) : 100).then(
+  ensureFixtures().then(() => buildSyntheticDb(CI_LOGS, path.resolve(out), factor ? Number(factor) : 100)).then(
     (info) => process.stdout.write(`${JSON.stringify(info, null, 2)}\n`),
     (err: Error) => {
       process.stderr.write(`${err.message}\n`);

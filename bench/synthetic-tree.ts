@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { dateRange } from '../cli/ingest';
+import { dateRange, shiftDate } from '../core/dates';
 
-/** The DEV nights of the fixture (shared/fixtures/sglang-ci-logs/EXPECTED.md). */
+/** The DEV nights of the fixture (tests/fixtures/sglang-ci-logs/EXPECTED.md). */
 export const FIXTURE_DATES = ['20250916', '20251004', '20251012', '20251026', '20251106', '20251115', '20251130', '20251213', '20251217', '20251219'];
 
 export function walkFiles(root: string, rel = ''): string[] {
@@ -23,10 +23,7 @@ export function walkFiles(root: string, rel = ''): string[] {
 
 /** Dates `count` days long ending at `lastDate` (YYYYMMDD), oldest first. */
 export function datesEndingAt(lastDate: string, count: number): string[] {
-  const end = new Date(Date.UTC(Number(lastDate.slice(0, 4)), Number(lastDate.slice(4, 6)) - 1, Number(lastDate.slice(6, 8))));
-  const start = new Date(end.getTime() - (count - 1) * 86_400_000);
-  const ymd = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
-  return dateRange(ymd(start), lastDate);
+  return dateRange(shiftDate(lastDate, -(count - 1)), lastDate);
 }
 
 /** Builds the tree in `outDir`; night i gets fixture night i mod 10. Returns the dates and the link count. */

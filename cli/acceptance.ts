@@ -65,7 +65,7 @@ export function registerAcceptanceCommands(program: Command): void {
   program
     .command('score')
     .description('score a DB or an exported JSON against an oracle file (SPEC §12: M1, M1c, M2, recall); exit 1 below the pass bar')
-    .argument('<expected>', 'oracle JSON (e.g. ../shared/fixtures/expected-dev.json)')
+    .argument('<expected>', 'oracle JSON (e.g. tests/fixtures/expected-dev.json)')
     .argument('<candidate>', 'SQLite DB of this tool, or a JSON file in the oracle row format')
     .option('--show <n>', 'list up to n M1 disagreements', '20')
     .option('--strict', 'make the sanity recall bar binding on the DEV set too (SPEC §12.4 calls it informative there)')

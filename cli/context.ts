@@ -35,7 +35,14 @@ export interface CliContext {
 
 export function contextFor(cmd: Command): CliContext {
   const globals = cmd.optsWithGlobals() as GlobalOptions;
-  const settings = loadSettings(process.env, globals.config);
+  let settings: Settings;
+  try {
+    settings = loadSettings(process.env, globals.config);
+  } catch (err) {
+    // A missing or unreadable --config file, bad JSON, or a setting of the wrong type: a usage error.
+    const message = (err as Error).message;
+    throw new UsageError(globals.config && !/^(setting|config file) /.test(message) ? `--config ${globals.config}: ${message}` : message);
+  }
   if (globals.db) settings.CI_DB_PATH = globals.db;
   const json = !!globals.json;
   const quiet = !!globals.quiet;

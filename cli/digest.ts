@@ -5,26 +5,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { PROJECT_ROOT } from '../config';
 import { isHardware, type Hardware } from '../core/hardware';
-import { isRealDate } from '../dashboard/validate';
+import { todayIn, toRealDate } from '../core/dates';
 import { kyselyFor, openReader } from '../database/connection';
 import { runDigest } from '../digest';
 import { DEFAULT_DELIVERY } from '../digest/deliver';
 import type { DigestChannel } from '../read/digest';
 import { compareCsvFiles, compareRuns, formatCsvComparison, formatRunComparison, loadRunSnapshot, parseRunRef, type RunRef } from '../read/compare';
 import { parsePerfCsv } from '../parsers/perf-csv';
+import { readErrorText, readText } from '../ingest/read-file';
 import { EXIT, UsageError, action, type CliContext } from './context';
 
-/** Today's date (YYYYMMDD) in the cron time zone: the cron dirs are named in CT. */
-function today(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).replace(/-/g, '');
-}
-
 function parseDateOption(value: string): string {
-  const compact = /^\d{4}-\d{2}-\d{2}$/.test(value) ? value.replace(/-/g, '') : value;
-  if (!isRealDate(compact)) throw new UsageError(`invalid --date "${value}": expected a real calendar date YYYYMMDD`);
-  return compact;
+  const date = toRealDate(value);
+  if (date === null) throw new UsageError(`invalid --date "${value}": expected a real calendar date YYYYMMDD`);
+  return date;
 }
 
 function parseHardwareOption(value: string | undefined): Hardware {
@@ -55,7 +50,7 @@ interface DigestFlags {
 
 export async function digestCommand(ctx: CliContext, flags: DigestFlags): Promise<number> {
   const hw = parseHardwareOption(flags.hardware);
-  const date = flags.date ? parseDateOption(flags.date) : today(ctx.settings.CI_TIMEZONE);
+  const date = flags.date ? parseDateOption(flags.date) : todayIn(ctx.settings.CI_TIMEZONE, new Date());
   const timeoutMs = flags.timeoutMs === undefined ? DEFAULT_DELIVERY.timeoutMs : Number(flags.timeoutMs);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`invalid --timeout-ms "${flags.timeoutMs}"`);
   if (flags.resend && !flags.send) throw new UsageError('--resend only makes sense with --send');
@@ -68,7 +63,8 @@ export async function digestCommand(ctx: CliContext, flags: DigestFlags): Promis
     send: !!flags.send,
     resend: !!flags.resend,
     channel: flags.channel,
-    outDir: path.resolve(flags.outDir ?? PROJECT_ROOT),
+    // Next to the DB (its data folder), never into the project checkout (issue 16).
+    outDir: path.resolve(flags.outDir ?? path.dirname(path.resolve(ctx.dbPath))),
     scanAlerts: flags.scan !== false,
     delivery: { retryDelaysMs: flags.retryDelays ? parseDelays(flags.retryDelays) : DEFAULT_DELIVERY.retryDelaysMs, timeoutMs },
     info: ctx.info,
@@ -110,9 +106,9 @@ export async function compareCommand(ctx: CliContext, files: string[], flags: Co
     if (files.length !== 2) throw new UsageError('--csv takes exactly two files: ci-dash compare --csv A.csv B.csv');
     const texts = files.map((f) => {
       try {
-        return fs.readFileSync(f, 'utf8');
+        return readText(f);
       } catch (err) {
-        throw new UsageError(`cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new UsageError(`cannot read ${f}: ${readErrorText(err)}`);
       }
     });
     const parsed = texts.map((t) => parsePerfCsv(t));
@@ -160,7 +156,7 @@ export function registerDigestCommands(program: Command): void {
     .option('--resend', 'deliver again even if this night was already delivered on the channel')
     .addOption(new Option('--channel <channel>', 'where --send delivers').choices(['teams', 'file', 'stdout']).default('teams'))
     .option('--no-scan', 'do not refresh the night\'s alerts first (read the alert_events as they are)')
-    .option('--out-dir <dir>', 'directory that receives alert_log/{hw}/{date}.json (default: project root)')
+    .option('--out-dir <dir>', 'directory that receives alert_log/{hw}/{date}.json (default: the folder of the database file)')
     .option('--retry-delays <ms,ms,ms>', 'waits before the 3 Teams retries', DEFAULT_DELIVERY.retryDelaysMs.join(','))
     .option('--timeout-ms <ms>', 'per-request timeout of the Teams webhook', String(DEFAULT_DELIVERY.timeoutMs))
     .addHelpText('after', '\nThe webhook URL is read from TEAMS_WEBHOOK_URL or the file named by TEAMS_WEBHOOK_FILE, never from the command line.')

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { HARDWARE, isHardware, type Hardware } from '../core/hardware';
+import { dateRange, isRealDate, shiftDate, todayIn as calendarTodayIn } from '../core/dates';
 import { DatabaseOpenError } from '../database/connection';
 import { runIngest, type IngestSummary, type NightOutcome } from '../ingest';
 import { LayoutError } from '../ingest/source-tree';
@@ -21,45 +22,22 @@ interface IngestFlags {
   baseDir?: string;
   layout: 'auto' | 'branch' | 'machine';
   machineName?: string;
+  force?: boolean;
   extensions: boolean;
 }
 
-/** `YYYYMMDD` that names a real calendar date. */
-export function isCalendarDate(value: string): boolean {
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
-
 function checkDate(value: string, option: string): string {
-  if (!isCalendarDate(value)) throw new UsageError(`${option} ${JSON.stringify(value)} is not a real calendar date in YYYYMMDD form`);
+  if (!isRealDate(value)) throw new UsageError(`${option} ${JSON.stringify(value)} is not a real calendar date in YYYYMMDD form`);
   return value;
 }
 
-/** Today's date (YYYYMMDD) in a time zone (the cron dirs use Central-time dates). */
+/** Today's date (YYYYMMDD) in the CI time zone (the cron dirs use Central-time dates); a usage error for an unknown zone. */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
-  let parts: Intl.DateTimeFormatPart[];
   try {
-    parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+    return calendarTodayIn(timeZone, now);
   } catch {
     throw new UsageError(`CI_TIMEZONE ${JSON.stringify(timeZone)} is not a known time zone`);
   }
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}${get('month')}${get('day')}`;
-}
-
-function shiftDate(date: string, days: number): string {
-  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)) + days));
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
-}
-
-/** Inclusive date range, oldest first. */
-export function dateRange(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = shiftDate(d, 1)) out.push(d);
-  return out;
 }
 
 /** The (date, hw) pairs of an oracle/expected JSON file's `test_runs`. */
@@ -76,7 +54,7 @@ function nightsFromFile(file: string): Array<{ date: string; hw: Hardware }> {
   const out: Array<{ date: string; hw: Hardware }> = [];
   runs.forEach((run: { run_date?: unknown; hardware?: unknown }, i) => {
     const date = String(run.run_date ?? '');
-    if (!isCalendarDate(date) || !isHardware(run.hardware)) {
+    if (!isRealDate(date) || !isHardware(run.hardware)) {
       throw new UsageError(`--dates-from ${file}: test_runs[${i}] needs a YYYYMMDD run_date and a hardware of ${HARDWARE.join('/')}`);
     }
     const key = `${date}|${run.hardware}`;
@@ -137,9 +115,16 @@ function progressBar(index: number, total: number, label: string): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${index}/${total} ${label}`;
 }
 
+/** The symbol says what the night was: green only for a passing night; an empty or failed one never is. */
+const OVERALL_SYMBOL: Record<string, string> = { passed: '✅', failed: '❌', partial: '⚠️', unknown: '⚠️' };
+
 function nightLine(o: NightOutcome): string {
   const head = `Ingesting ${o.date} (${o.hardware})…`;
-  return o.ok ? `${head} ✅ ${o.passed}/${o.total} passed (${o.overall})` : `${head} ❌ ${o.error}`;
+  if (o.state === 'failed') return `${head} ❌ ingest failed: ${o.error}`;
+  if (o.state === 'no-logs') return `${head} ⚪ no logs${o.note ? ` (${o.note})` : ''}`;
+  const machine = o.machineSource === 'inferred' ? `; machine ${o.machineName} inferred from nearby nights` : '';
+  const kept = o.kept ? `; kept ${o.kept} stored result(s) whose logs are missing or unreadable` : '';
+  return `${head} ${OVERALL_SYMBOL[o.overall ?? 'unknown'] ?? '⚠️'} ${o.passed}/${o.total} passed (${o.overall})${machine}${kept}`;
 }
 
 function summaryLine(summaries: IngestSummary[]): string {
@@ -150,7 +135,9 @@ function summaryLine(summaries: IngestSummary[]): string {
     .filter(([, n]) => n > 0)
     .map(([t, n]) => `${t} ${n}`)
     .join(', ');
-  return `Done: ${sum((s) => s.nights)} night(s), ${sum((s) => s.ok)} ok, ${sum((s) => s.failed)} failed; rows: ${rows || 'none'}; ${sum((s) => s.issues)} issue(s); ${sum((s) => s.seconds).toFixed(1)} s`;
+  const kept = sum((s) => s.kept);
+  const keptNote = kept > 0 ? `; ${kept} stored result(s) kept (their logs are missing or unreadable; --force re-derives)` : '';
+  return `Done: ${sum((s) => s.nights)} night(s): ${sum((s) => s.ingested)} ingested, ${sum((s) => s.noLogs)} without logs, ${sum((s) => s.failed)} failed; rows: ${rows || 'none'}${keptNote}; ${sum((s) => s.issues)} issue(s); ${sum((s) => s.seconds).toFixed(1)} s`;
 }
 
 async function ingestCommand(ctx: CliContext, flags: IngestFlags): Promise<number> {
@@ -169,6 +156,7 @@ async function ingestCommand(ctx: CliContext, flags: IngestFlags): Promise<numbe
         hardware: group.hardware,
         layout: flags.layout,
         machineName: flags.machineName ?? null,
+        force: flags.force === true,
         extensions: flags.extensions,
         settings: ctx.settings,
         command: ['ci-dash', ...process.argv.slice(2)].join(' '),
@@ -185,7 +173,10 @@ async function ingestCommand(ctx: CliContext, flags: IngestFlags): Promise<numbe
               date: result.date,
               hardware: result.hardware,
               ok: result.ok,
+              outcome: result.state,
               machine_name: result.machineName,
+              machine_source: result.machineSource ?? null,
+              kept_results: result.kept ?? 0,
               passed_tasks: result.passed ?? null,
               total_tasks: result.total ?? null,
               overall_status: result.overall ?? null,
@@ -222,7 +213,8 @@ export function registerIngestCommands(program: Command): void {
     .option('--hardware <hw>', 'mi30x, mi35x or both', 'both')
     .option('--base-dir <dir>', 'CI log tree (env CI_BASE_DIR or SGL_BENCHMARK_CI_DIR)')
     .addOption(new Option('--layout <layout>', 'tree layout').choices(['auto', 'branch', 'machine']).default('auto'))
-    .option('--machine-name <name>', 'machine_name for every row (else from the logs)')
+    .option('--machine-name <name>', 'machine_name of nights whose logs name no machine')
+    .option('--force', 're-derive every night from what the tree holds (default: a stored result whose log is now missing or unreadable is kept)')
     .option('--no-extensions', 'compat tables only (faster acceptance runs)')
     .action(action((ctx, flags: IngestFlags) => ingestCommand(ctx, flags)));
 }

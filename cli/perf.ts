@@ -6,25 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { HARDWARE, type Hardware } from '../core/hardware';
-import { checkpoint, kyselyFor, openWriter, type Db } from '../database/connection';
-import { lockPath, withLock } from '../database/lock';
+import type { Db } from '../database/connection';
+import { withLockedWriter, writeTargetFor } from '../database/write';
 import { importPerfJson, perfJsonFiles } from '../ingest/perf-json-import';
-import { isRealDate } from '../dashboard/validate';
+import { toRealDate } from '../core/dates';
 import { scanAlerts } from '../alerts/scan';
 import { EXIT, UsageError, action, type CliContext } from './context';
 
 /** Runs `fn` with a writer connection under the DB lock, then checkpoints. */
-async function withWriter<T>(ctx: CliContext, purpose: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  return withLock(lockPath(ctx.settings.LOCK_DIR, ctx.dbPath), purpose, ctx.settings.LOCK_WAIT_MS, async () => {
-    const sqlite = openWriter(ctx.dbPath);
-    const db = kyselyFor(sqlite);
-    try {
-      return await fn(db);
-    } finally {
-      checkpoint(sqlite);
-      await db.destroy();
-    }
-  });
+function withWriter<T>(ctx: CliContext, purpose: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  return withLockedWriter(writeTargetFor(ctx.settings, ctx.dbPath), purpose, ({ db }) => fn(db));
 }
 
 async function importPerf(ctx: CliContext, target: string): Promise<number> {
@@ -51,6 +42,8 @@ async function importPerf(ctx: CliContext, target: string): Promise<number> {
   if (ctx.json) ctx.emit({ summary: { files: reports.length, runs, rows, warnings: problems } });
   else if (!ctx.quiet || problems) process.stdout.write(`${summary}\n`);
   // Unreadable or unparsable files are failures; skipped entries inside a good file are warnings only.
+  // The one file named on the command line being unusable is a usage error (exit 2).
+  if (files.length === 1 && files[0] === resolved && reports[0]?.runs === 0 && reports[0].problems.length) return EXIT.USAGE;
   return reports.some((r) => r.runs === 0 && r.problems.length) ? EXIT.FAILED : EXIT.OK;
 }
 
@@ -63,8 +56,8 @@ interface ScanFlags {
 async function scan(ctx: CliContext, flags: ScanFlags): Promise<number> {
   const days = flags.days === undefined ? 1 : Number(flags.days);
   if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError(`--days must be an integer 1..90 (got ${JSON.stringify(flags.days)})`);
-  const date = flags.date === undefined ? null : flags.date.replace(/-/g, '');
-  if (date !== null && !isRealDate(date)) throw new UsageError(`--date ${JSON.stringify(flags.date)} is not a real calendar date in YYYYMMDD form`);
+  const date = flags.date === undefined ? null : toRealDate(flags.date);
+  if (flags.date !== undefined && date === null) throw new UsageError(`--date ${JSON.stringify(flags.date)} is not a real calendar date in YYYYMMDD form`);
   const hwFlag = flags.hardware ?? 'both';
   if (hwFlag !== 'both' && !(HARDWARE as readonly string[]).includes(hwFlag)) throw new UsageError(`--hardware must be mi30x, mi35x or both (got ${JSON.stringify(hwFlag)})`);
   const hardware: Hardware[] = hwFlag === 'both' ? [...HARDWARE] : [hwFlag as Hardware];

@@ -5,11 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config';
-import { migrateDatabaseFile, openReader, schemaState } from '../database/connection';
-import { lockPath, withLock } from '../database/lock';
+import { openReader, readerModeFor, schemaState } from '../database/connection';
+import { migrateLocked, writeTargetFor } from '../database/write';
 import { ensureSampleDatabase } from '../ingest/sample';
 import { action, EXIT, UsageError, type CliContext } from './context';
 
@@ -49,17 +48,24 @@ async function serve(ctx: CliContext, opts: ServeOptions, baseDir: string | null
     return EXIT.FAILED;
   }
   if (problem) ctx.warn(`ci-dash serve: ${problem.message}`);
+  if (!problem && readerModeFor(ctx.dbPath) === 'memory-copy') {
+    ctx.warn(`ci-dash serve: ${path.dirname(ctx.dbPath)} is not writable, so SQLite cannot keep the WAL index of this WAL-mode DB; serving an in-memory copy as of its last checkpoint (make the folder writable, or switch the file to journal_mode=DELETE, to serve it live)`);
+  }
   if (baseDir && !fs.existsSync(baseDir)) ctx.warn(`ci-dash serve: base dir ${baseDir} does not exist; logs and plots will be 404`);
   // Required here, not imported at the top: express and the web app are half of every other
   // command's start-up. require, not import(): tsx's CommonJS hook (the tests' child CLI) resolves only require.
   const { createApp } = require('../dashboard/app') as typeof import('../dashboard/app');
-  const { app, ctx: appCtx } = createApp({ settings: ctx.settings, dbPath: ctx.dbPath, baseDir });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`);
-  });
+  const { ctx: appCtx, listen } = createApp({ settings: ctx.settings, dbPath: ctx.dbPath, baseDir });
+  // A listen error (port in use) rejects: it used to be taken for success ("on …", exit 0).
+  const listening = await listen(port, host).catch((err: NodeJS.ErrnoException) => err);
+  if (listening instanceof Error) {
+    appCtx.data.close();
+    const code = (listening as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (another dashboard running? pick another with --port or DASHBOARD_PORT)` : `cannot listen on ${host}:${port}: ${code ?? listening.message}`;
+    ctx.warn(`ci-dash serve: ${reason}`);
+    return EXIT.FAILED;
+  }
+  const server = listening;
   const addr = server.address();
   const shown = typeof addr === 'object' && addr ? `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}` : `${host}:${port}`;
   ctx.info(`SGLang CI Dashboard on ${shown} (database ${ctx.dbPath}${baseDir ? `, logs from ${baseDir}` : ''}); Ctrl-C to stop`);
@@ -86,10 +92,8 @@ async function migrateIfBehind(ctx: CliContext): Promise<void> {
   const state = schemaState(reader);
   reader.close();
   if (state.status !== 'needs-migration' && state.status !== 'empty') return;
-  await withLock(lockPath(ctx.settings.LOCK_DIR, ctx.dbPath), 'start: migrate', ctx.settings.LOCK_WAIT_MS, () => {
-    const { applied } = migrateDatabaseFile(ctx.dbPath);
-    if (applied.length) ctx.info(`Migrated ${ctx.dbPath} to schema ${state.latest} (applied ${applied.join(', ')})`);
-  });
+  const { applied } = await migrateLocked(writeTargetFor(ctx.settings, ctx.dbPath), 'start: migrate');
+  if (applied.length) ctx.info(`Migrated ${ctx.dbPath} to schema ${state.latest} (applied ${applied.join(', ')})`);
 }
 
 export function registerServeCommands(program: Command): void {

@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { kyselyFor, openWriter } from '../database/connection';
-import { lockPath, withLock } from '../database/lock';
+import { withLockedWriter, writeTargetFor } from '../database/write';
 import { LogsDirError, findRunDirs, importSrtRuns, type RunReport } from '../ingest/srt/importer';
 import { EXIT, UsageError, action, type CliContext } from './context';
 
@@ -30,22 +29,16 @@ async function importSrt(ctx: CliContext, logsDir: string, opts: { force?: boole
     if (err instanceof LogsDirError) throw new UsageError(err.message);
     throw err;
   }
-  const reports = await withLock(lockPath(ctx.settings.LOCK_DIR, ctx.dbPath), 'import srt', ctx.settings.LOCK_WAIT_MS, async () => {
-    const sqlite = openWriter(ctx.dbPath);
-    const db = kyselyFor(sqlite);
-    try {
-      return await importSrtRuns(db, dir, {
-        force: opts.force,
-        onRun: (report, index, total) => {
-          for (const w of report.warnings) ctx.warn(`warning: ${w.file}: ${w.message}`);
-          ctx.info(`[${index + 1}/${total}] ${report.dir}: ${describe(report)}`);
-          if (ctx.json) ctx.emit(report);
-        },
-      });
-    } finally {
-      await db.destroy();
-    }
-  });
+  const reports = await withLockedWriter(writeTargetFor(ctx.settings, ctx.dbPath), 'import srt', ({ db }) =>
+    importSrtRuns(db, dir, {
+      force: opts.force,
+      onRun: (report, index, total) => {
+        for (const w of report.warnings) ctx.warn(`warning: ${w.file}: ${w.message}`);
+        ctx.info(`[${index + 1}/${total}] ${report.dir}: ${describe(report)}`);
+        if (ctx.json) ctx.emit(report);
+      },
+    }),
+  );
   const count = (outcome: RunReport['outcome']) => reports.filter((r) => r.outcome === outcome).length;
   const warnings = reports.reduce((n, r) => n + r.warnings.length, 0);
   const points = reports.reduce((n, r) => n + r.points, 0);

@@ -4,6 +4,7 @@
  * dashboard uses the same evaluation for its baselines and markers, so page and alerts never disagree.
  */
 import { metricDirection } from './metric-names';
+import { dayNumber } from './dates';
 
 /** How far a metric may move the wrong way before it counts (SPEC §9: ±5 %). */
 export const PERF_TOLERANCE = 0.05;
@@ -61,11 +62,6 @@ export function violates(metric: string, change: number): boolean {
 interface Baseline {
   value: number;
   desc: string;
-}
-
-/** Days since the epoch of a YYYYMMDD date (cheap window arithmetic over many points). */
-function dayNumber(yyyymmdd: string): number {
-  return Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / 86_400_000;
 }
 
 /** Baseline from the trusted points of the previous BASELINE_NIGHTS nights (`window`, oldest first). */

@@ -53,7 +53,8 @@ export function metricFromLabel(label: string): string {
 /** A plain decimal number (`143.86`, `2400`, `-1.5`), else null. */
 export function parseDecimal(text: string): number | null {
   const t = text.trim();
-  if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return null;
+  // `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs retry every split of a long number.
+  if (!/^-?(\d+(?:\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(t)) return null;
   const n = Number(t);
   return Number.isFinite(n) ? n : null;
 }

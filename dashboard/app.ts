@@ -1,16 +1,21 @@
 /**
- * The express app. Routes stay thin: parse and validate, call a query in database/ or a service,
- * render a view or send JSON. Route modules are grouped by page kind.
+ * The express app. Routes stay thin: check their parameters (params.ts), ask the read model or
+ * view-models.ts, render a view or send JSON. Route modules are grouped by page kind. Order: security
+ * headers, static files, body parser, routers, 404, errors. Cache hits are answered before the app,
+ * in the server's request listener (`listen`).
  */
+import http from 'node:http';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { PROJECT_ROOT, type Settings } from '../config';
 import { redactSecrets } from '../core/redact';
+import { safeHref } from '../core/urls';
 import type { AppContext } from './context';
 import { DataSource, DatabaseUnavailableError } from './services/data-source';
 import { securityHeaders } from './security';
-import { answerCacheHitsFirst } from './fast-hits';
-import { HttpError } from './validate';
+import { answerCacheHit } from './response-cache';
+import { BODY_LIMIT, clientErrorOf } from './client-errors';
+import { HttpError } from './http-error';
 import { pagesRoutes } from './routes/pages';
 import { apiRoutes } from './routes/api';
 import { filesRoutes } from './routes/files';
@@ -19,35 +24,51 @@ import { perfRoutes } from './routes/perf';
 import { srtRoutes } from './routes/srt';
 import { syncRoutes } from './routes/sync';
 import { compareRoutes } from './routes/compare';
+import { logViewRoutes } from './routes/log-view';
 
 export interface AppOptions {
   settings: Settings;
   dbPath: string;
   baseDir?: string | null;
+  /** The data source's clock (tests step it past the file recheck instead of sleeping). */
+  clock?: () => number;
 }
 
-export function createApp(options: AppOptions): { app: express.Express; ctx: AppContext } {
+export interface DashboardApp {
+  app: express.Express;
+  ctx: AppContext;
+  /**
+   * Starts an HTTP server on `port` (0: any free one) of `host`: cached GETs are answered before
+   * express (response-cache.ts), every other request by the app. Rejects when it cannot listen.
+   */
+  listen(port: number, host: string): Promise<http.Server>;
+}
+
+export function createApp(options: AppOptions): DashboardApp {
   const ctx: AppContext = {
     settings: options.settings,
-    data: new DataSource(options.dbPath, options.settings.CACHE_MAX_BYTES),
+    data: new DataSource(options.dbPath, options.settings.CACHE_MAX_BYTES, options.clock),
     baseDir: options.baseDir ? path.resolve(options.baseDir) : null,
   };
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Whose address req.ip is (the explorer's per-client queue): README "Behind a proxy".
+  app.set('trust proxy', trustProxy(options.settings.TRUST_PROXY));
   app.set('view engine', 'ejs');
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   // Express caches compiled templates only under NODE_ENV=production; recompiling every view and
   // partial on each request cost more than the page's queries.
   app.set('view cache', process.env.NODE_ENV !== 'development');
   app.locals.repo = options.settings.GITHUB_REPO;
-  app.use(securityHeaders);
+  // Every view renders stored URLs through this one check (core/urls.ts).
+  app.locals.safeHref = safeHref;
+  app.use(securityHeaders());
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
   // Chart.js is served from our own server (no CDN), straight from the installed package.
   app.use('/static/vendor/chart.js', express.static(path.join(PROJECT_ROOT, 'node_modules', 'chart.js', 'dist'), { maxAge: '1d' }));
-  app.use(express.json({ limit: '2mb' }));
+  app.use(express.json({ limit: BODY_LIMIT }));
 
-  for (const routes of [pagesRoutes, apiRoutes, filesRoutes, explorerRoutes, perfRoutes, srtRoutes, syncRoutes, compareRoutes]) {
+  for (const routes of [pagesRoutes, apiRoutes, filesRoutes, explorerRoutes, perfRoutes, srtRoutes, syncRoutes, compareRoutes, logViewRoutes]) {
     app.use(routes(ctx));
   }
 
@@ -64,8 +85,11 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
       else res.status(err.status === 400 ? 404 : err.status).type('text/plain').send(err.message);
       return;
     }
-    if ((err as { type?: string }).type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'Request body must be JSON' });
+    const client = clientErrorOf(err);
+    if (client) {
+      process.stderr.write(`[dashboard] ${client.status} ${req.method} ${redactSecrets(req.originalUrl.slice(0, 200))}: ${client.message}\n`);
+      if (api) res.status(client.status).json({ error: client.message });
+      else res.status(client.status).type('text/plain').send(client.message);
       return;
     }
     if (err instanceof DatabaseUnavailableError) {
@@ -77,6 +101,25 @@ export function createApp(options: AppOptions): { app: express.Express; ctx: App
     if (api) res.status(500).json({ error: 'Internal server error' });
     else res.status(500).render('error', { title: 'Internal server error', message: 'The page could not be built. The error is in the server log; reloading may help if the database was being replaced.' });
   });
-  answerCacheHitsFirst(app, ctx);
-  return { app, ctx };
+  const listen = (port: number, host: string) =>
+    new Promise<http.Server>((resolve, reject) => {
+      const server = http.createServer((req, res) => {
+        if (!answerCacheHit(ctx, req, res)) app(req, res);
+      });
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
+  return { app, ctx, listen };
+}
+
+/** TRUST_PROXY as express takes it: true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
+export function trustProxy(setting: string): boolean | number | string {
+  const value = setting.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -14,14 +14,19 @@ export type Db = Kysely<Database>;
 
 export class DatabaseOpenError extends Error {}
 
-/** Opens (creating if needed) a writer connection and applies pending migrations. */
-export function openWriter(dbPath: string, options: { migrate?: boolean } = {}): Sqlite {
-  fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+/**
+ * Opens (creating if needed, unless `mustExist`) a writer connection and applies pending migrations
+ * (unless `migrate: false`). Writers of the live DB go through database/write.ts, which takes the
+ * shared lock first.
+ */
+export function openWriter(dbPath: string, options: { migrate?: boolean; mustExist?: boolean } = {}): Sqlite {
+  if (!options.mustExist) fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   let db: Sqlite;
   try {
-    db = new BetterSqlite3(dbPath);
-    db.pragma('journal_mode = WAL');
+    db = new BetterSqlite3(dbPath, { fileMustExist: !!options.mustExist });
+    // The busy handler first: switching a new file to WAL needs a lock another opener may hold for a moment.
     db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
   } catch (err) {
@@ -54,9 +59,52 @@ export function migrateDatabaseFile(dbPath: string): { from: number; applied: nu
   }
 }
 
-/** Read-only connection for the web app and reports. The file must exist. */
-export function openReader(dbPath: string): Sqlite {
+/**
+ * How a read-only connection reaches the file. `file`: directly. `memory-copy`: a WAL-mode file in a
+ * folder this process cannot write, where SQLite cannot create the `-shm` index and refuses to open it
+ * (better-sqlite3 takes no `immutable=1` URI); the file is read once into memory instead, as of its
+ * last checkpoint (every ci-dash writer ends with one), and never changes under the reader.
+ */
+export type ReaderMode = 'file' | 'memory-copy';
+
+function folderWritable(dbPath: string): boolean {
   try {
+    fs.accessSync(path.dirname(path.resolve(dbPath)), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the file's header says WAL (bytes 18 and 19 are 2). */
+function isWalFile(dbPath: string): boolean {
+  const header = Buffer.alloc(20);
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dbPath, 'r');
+    return fs.readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+export function readerModeFor(dbPath: string, writableFolder: boolean = folderWritable(dbPath)): ReaderMode {
+  if (writableFolder || fs.existsSync(`${dbPath}-shm`)) return 'file';
+  return isWalFile(dbPath) ? 'memory-copy' : 'file';
+}
+
+/** Read-only connection for the web app and reports. The file must exist. */
+export function openReader(dbPath: string, mode: ReaderMode = readerModeFor(dbPath)): Sqlite {
+  try {
+    if (mode === 'memory-copy') {
+      const bytes = fs.readFileSync(dbPath);
+      // An in-memory database has no WAL: mark the copy's header as a rollback-journal file.
+      bytes[18] = 1;
+      bytes[19] = 1;
+      return new BetterSqlite3(bytes, { readonly: true });
+    }
     const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     return db;

@@ -3,12 +3,26 @@
  * by ingest writes, sync pull/push and the cron wrapper. A lock whose PID is gone on this host is
  * stale and removed. Exit code 3 when it cannot be acquired in time.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export class LockTimeoutError extends Error {
   readonly exitCode = 3;
+}
+
+/**
+ * The lock cannot work at all: its path is a folder (exit 3, like any lock not acquired) or the folder
+ * meant to hold it is a file (a bad LOCK_DIR or DB path setting: exit 2).
+ */
+export class LockPathError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 2 | 3,
+  ) {
+    super(message);
+  }
 }
 
 export interface LockInfo {
@@ -82,38 +96,62 @@ function tryAcquire(file: string, purpose: string): boolean {
   return false;
 }
 
-const held = new Map<string, number>();
+/** A lock path that is not a regular file, or a lock folder that is not a folder: said plainly. */
+function assertUsableLockPath(file: string): void {
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new LockPathError(`lock folder ${dir} is not a folder (check LOCK_DIR or the database path)`, 2);
+    }
+    throw new LockPathError(`cannot create lock folder ${dir}: ${(err as Error).message}`, 2);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    return;
+  }
+  if (!stat.isFile()) throw new LockPathError(`lock path ${file} is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; remove it (only ci-dash creates this file)`, 3);
+}
 
 /**
- * Runs `fn` while holding the lock. Re-entrant within one process (push during ingest in the same
- * command does not deadlock). Waits up to `waitMs`, polling.
+ * The locks held by the current async call chain. Re-entrancy follows the call (push during ingest in
+ * the same command does not deadlock), never the process: two concurrent web requests each take the
+ * lock file in turn.
  */
+const heldByThisCall = new AsyncLocalStorage<ReadonlySet<string>>();
+
+/** True when the running async call already holds `file` (through an enclosing withLock). */
+export function holdsLock(file: string): boolean {
+  return heldByThisCall.getStore()?.has(file) ?? false;
+}
+
+/** Runs `fn` while holding the lock. Waits up to `waitMs`, polling. */
 export async function withLock<T>(file: string, purpose: string, waitMs: number, fn: () => Promise<T> | T): Promise<T> {
-  const depth = held.get(file) ?? 0;
-  if (depth === 0) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const deadline = Date.now() + waitMs;
-    while (!tryAcquire(file, purpose)) {
-      if (Date.now() >= deadline) {
-        const holder = readLock(file);
-        throw new LockTimeoutError(
-          `lock ${file} is held${holder ? ` by pid ${holder.pid} on ${holder.host} (${holder.purpose}) since ${holder.started_at}` : ''}; gave up after ${Math.round(waitMs / 1000)} s`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
-    }
-  }
-  held.set(file, depth + 1);
-  try {
-    return await fn();
-  } finally {
-    const left = (held.get(file) ?? 1) - 1;
-    if (left === 0) {
-      held.delete(file);
+  if (holdsLock(file)) return fn();
+  assertUsableLockPath(file);
+  const deadline = Date.now() + waitMs;
+  while (!tryAcquire(file, purpose)) {
+    if (Date.now() >= deadline) {
       const holder = readLock(file);
-      if (holder && holder.pid === process.pid) fs.rmSync(file, { force: true });
-    } else {
-      held.set(file, left);
+      throw new LockTimeoutError(
+        `lock ${file} is held${holder ? ` by pid ${holder.pid} on ${holder.host} (${holder.purpose}) since ${holder.started_at}` : ''}; gave up after ${Math.round(waitMs / 1000)} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
+  }
+  const acquired = fs.statSync(file).ino;
+  try {
+    return await heldByThisCall.run(new Set([...(heldByThisCall.getStore() ?? []), file]), fn);
+  } finally {
+    // Only the file this call created is removed (never one a later holder made after a stale-lock takeover).
+    try {
+      if (fs.statSync(file).ino === acquired) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
     }
   }
 }

@@ -458,8 +458,64 @@ const metricSeriesIndex: Migration = {
   },
 };
 
+const noLogsAndDatabaseMeta: Migration = {
+  version: 4,
+  name: 'run_meta.no_logs (a night the CI ran but this machine left no logs for); database_meta key/value (marks a sample DB)',
+  up(db) {
+    if (!columnNames(db, 'run_meta').includes('no_logs')) db.exec('ALTER TABLE run_meta ADD COLUMN no_logs INTEGER');
+    db.exec('CREATE TABLE IF NOT EXISTS database_meta (key TEXT PRIMARY KEY, value TEXT)');
+  },
+};
+
+/**
+ * SQL for the importer's count rule on a `{jobid}.json` value: a non-negative whole JSON number, or a
+ * string of digits (spaces around allowed); anything else is NULL.
+ */
+function jsonCount(column: string, jsonPath: string): string {
+  const type = `json_type(${column}, '${jsonPath}')`;
+  const value = `json_extract(${column}, '${jsonPath}')`;
+  const text = `trim(${value}, ' ' || char(9, 10, 11, 12, 13))`;
+  return `CASE
+    WHEN ${type} IN ('integer', 'real') AND ${value} >= 0 AND ${value} = CAST(${value} AS INTEGER) THEN CAST(${value} AS INTEGER)
+    WHEN ${type} = 'text' AND ${text} <> '' AND ${text} NOT GLOB '*[^0-9]*' THEN CAST(${text} AS INTEGER)
+  END`;
+}
+
+const srtGpusPerWorker: Migration = {
+  version: 5,
+  name: 'srt_runs: GPUs per prefill/decode/agg worker, parsed at import (pages no longer re-parse metadata_json)',
+  up(db) {
+    const columns = ['prefill', 'decode', 'agg'];
+    db.exec(columns.map((w) => `ALTER TABLE srt_runs ADD COLUMN gpus_per_${w} INTEGER;`).join('\n'));
+    // Only the flat v2.0 format carries them (resources.gpus_per_*); legacy runs keep NULL, as the importer writes.
+    db.exec(`UPDATE srt_runs SET ${columns.map((w) => `gpus_per_${w} = ${jsonCount('metadata_json', `$.resources.gpus_per_${w}`)}`).join(', ')}
+      WHERE metadata_format = 'v2' AND json_valid(metadata_json)`);
+  },
+};
+
 /** Every migration, in order. Later issues append new versions here; never edit a released one. */
-export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex];
+const taskFailures: Migration = {
+  version: 6,
+  name: 'task_failures: the cause and decisive log lines of every failing task (issue 15)',
+  up(db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS task_failures (
+        test_run_id INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+        task_name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        excerpt TEXT NOT NULL,
+        file TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        PRIMARY KEY (test_run_id, task_name)
+      );
+      CREATE INDEX IF NOT EXISTS idx_task_failures_task ON task_failures(task_name, category);
+    `);
+  },
+};
+
+export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex, noLogsAndDatabaseMeta, srtGpusPerWorker, taskFailures];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -5,13 +5,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** The task counters of a run, as `test_runs` stores them (computed at ingest, read by pages and digests). */
-export interface TaskCounts {
-  total_tasks: number;
-  passed_tasks: number;
-  failed_tasks: number;
-  unknown_tasks: number;
-  not_run: number;
-}
+export type { RunCounts as TaskCounts } from '../core/verdicts';
 
 export interface TestRunsTable {
   id: Generated<number>;
@@ -119,6 +113,14 @@ export interface RunMetaTable {
   docker_check_format: string | null;
   detail_tree_url: string | null;
   cron_dir_present: number | null;
+  /** 1: the CI ran that night (the other hardware has logs) but the tree holds none of this one's; shown as "no logs". */
+  no_logs: number | null;
+}
+
+/** Key/value facts about the database file itself (e.g. `sample` = built from sample-data/). */
+export interface DatabaseMetaTable {
+  key: string;
+  value: string | null;
 }
 
 export interface TaskMetaTable {
@@ -269,6 +271,10 @@ export interface SrtRunsTable {
   prefill_workers: number | null;
   decode_workers: number | null;
   agg_workers: number | null;
+  /** GPUs per worker of each role (flat v2.0 metadata only); NULL when the file does not say. */
+  gpus_per_prefill: number | null;
+  gpus_per_decode: number | null;
+  gpus_per_agg: number | null;
   container: string | null;
   framework_version: string | null;
   backend_type: string | null;
@@ -321,6 +327,18 @@ export interface SrtTagsTable {
   source: Generated<string>;
 }
 
+/** Extension (issue 15): why a failing task failed; `file` is relative to the log tree, `line` 1-based. */
+export interface TaskFailuresTable {
+  test_run_id: number;
+  task_name: string;
+  category: string;
+  rule: string;
+  summary: string;
+  excerpt: string;
+  file: string;
+  line: number;
+}
+
 export interface SrtNodeMetricsTable {
   id: Generated<number>;
   job_id: string;
@@ -364,6 +382,7 @@ export interface Database {
   ingest_runs: IngestRunsTable;
   ingest_issues: IngestIssuesTable;
   run_meta: RunMetaTable;
+  database_meta: DatabaseMetaTable;
   task_meta: TaskMetaTable;
   sanity_models: SanityModelsTable;
   benchmark_metrics: BenchmarkMetricsTable;
@@ -378,6 +397,7 @@ export interface Database {
   srt_points: SrtPointsTable;
   srt_tags: SrtTagsTable;
   srt_node_metrics: SrtNodeMetricsTable;
+  task_failures: TaskFailuresTable;
 }
 
 export type TestRun = Selectable<TestRunsTable>;

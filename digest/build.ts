@@ -3,12 +3,14 @@
  * "now" and a few settings. Renderers (text, Teams card) only format what this returns.
  */
 import type { Hardware } from '../core/hardware';
-import { TASK_GROUPS, gsm8kThreshold, passRate, SANITY_THRESHOLDS, plotBenchmarkName, taskOrder, type TaskGroup } from '../core/catalogue';
-import { dashed } from '../dashboard/validate';
+import { TASK_GROUPS, gsm8kThreshold, hasPlots, isValidationTask, plotBenchmarkName, sanityThreshold, taskGroup, taskOrder, type TaskGroup } from '../core/tasks';
+import { passRate, taskExists } from '../core/verdicts';
+import { dashed } from '../core/dates';
 import { parseImageTag } from '../core/image-tag';
 import type { NightChanges, StreakFacts } from '../read/history';
-import { taskExists } from '../read/runs';
 import type { AlertRow, NightRows, PlotRow, TaskRow } from '../read/digest';
+import { failureCategoryLabel } from '../core/failure-rules';
+import { describeGroups, groupFailures } from '../read/failures';
 
 export interface DigestInput extends NightRows {
   /** New failures and recoveries vs the previous night (the dashboard's rule). */
@@ -34,7 +36,9 @@ export interface DigestTask {
   belowThreshold: boolean;
   /** The stored error text (compat `error_message`). */
   error: string | null;
-  /** The first failing line: task_meta.failing_line (classified from the log) when known, else the error. */
+  /** Issue 15: `{category label}: {summary}` of a failing task's stored cause. */
+  cause: string | null;
+  /** The cause when known, else task_meta.failing_line (classified from the log), else the error. */
   failingLine: string | null;
   plotUrl: string | null;
   note: string | null;
@@ -72,6 +76,8 @@ export interface Digest {
   sections: DigestSection[];
   sanity: DigestSanity[];
   newFailures: Array<{ task: string; line: string }>;
+  /** Issue 15: `2 × server failed to start, 1 × accuracy below threshold` (empty without stored causes). */
+  failureCauses: string;
   /** `since` = the night it last failed (YYYY-MM-DD). */
   recoveries: Array<{ task: string; since: string }>;
   /** `since` = first night of the red streak (YYYY-MM-DD). */
@@ -101,10 +107,6 @@ export function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(1)}%`;
 }
 
-function groupOf(name: string): TaskGroup {
-  return TASK_GROUPS.find((g) => g.tasks.some((t) => t.name === name))?.group ?? 'Integration Tests';
-}
-
 function plotUrlFor(task: string, input: DigestInput): string | null {
   const plots = input.plots.filter((p) => plotBenchmarkName(p.model) === task);
   // One link per benchmark: the standard plot when there is one (mi35x nights may also have `_all`).
@@ -113,8 +115,8 @@ function plotUrlFor(task: string, input: DigestInput): string | null {
 }
 
 function toDigestTask(t: TaskRow, input: DigestInput): DigestTask {
-  const group = groupOf(t.benchmark_name);
-  const threshold = group === 'Validation & Checks' ? null : (t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name));
+  const threshold = isValidationTask(t.benchmark_name) ? null : (t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name));
+  const cause = t.status === 'fail' && t.failure_category && t.failure_summary ? `${failureCategoryLabel(t.failure_category)}: ${t.failure_summary}` : null;
   return {
     name: t.benchmark_name,
     status: t.status ?? 'unknown',
@@ -124,8 +126,9 @@ function toDigestTask(t: TaskRow, input: DigestInput): DigestTask {
     threshold,
     belowThreshold: t.below_threshold !== null ? t.below_threshold === 1 : t.gsm8k_accuracy !== null && threshold !== null && t.gsm8k_accuracy < threshold,
     error: t.error_message,
-    failingLine: t.failing_line ?? t.error_message,
-    plotUrl: group === 'Performance Benchmarks' ? plotUrlFor(t.benchmark_name, input) : null,
+    cause,
+    failingLine: cause ?? t.failing_line ?? t.error_message,
+    plotUrl: hasPlots(t.benchmark_name) ? plotUrlFor(t.benchmark_name, input) : null,
     note: t.note,
   };
 }
@@ -159,12 +162,12 @@ export function buildDigest(input: DigestInput): Digest {
 
   const tasks = input.tasks.map((t) => toDigestTask(t, input));
   const sections: DigestSection[] = TASK_GROUPS.map((g) => ({
-    title: g.group,
-    tasks: tasks.filter((t) => groupOf(t.name) === g.group).sort((a, b) => taskOrder(a.name) - taskOrder(b.name)),
+    title: g.name,
+    tasks: tasks.filter((t) => taskGroup(t.name) === g.name).sort((a, b) => taskOrder(a.name) - taskOrder(b.name)),
   }));
 
   const sanity = input.sanity.map((s) => {
-    const threshold = s.threshold ?? SANITY_THRESHOLDS[s.model_name] ?? null;
+    const threshold = s.threshold ?? sanityThreshold(s.model_name);
     return { model: s.model_name, status: s.status ?? 'unknown', accuracy: s.accuracy, threshold, line: sanityLine(s.model_name, s.accuracy, threshold) };
   });
   // The first failing line of a task; for a sanity model (`Sanity: X`) its accuracy line.
@@ -187,6 +190,7 @@ export function buildDigest(input: DigestInput): Digest {
     sections,
     sanity,
     newFailures: input.changes.new_failures.map((task) => ({ task, line: failingLine(task) })),
+    failureCauses: describeGroups(groupFailures(input.tasks.flatMap((t) => (t.status === 'fail' && t.failure_category ? [{ category: t.failure_category, task_name: t.benchmark_name }] : [])))),
     recoveries: input.changes.recoveries.map((task) => ({ task, since: input.changes.previous ? dashed(input.changes.previous) : '' })),
     streaks: Object.entries(input.streaks)
       .filter(([, f]) => f.failing_nights >= 2 && f.failing_since)

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config';
 import type { Hardware } from '../core/hardware';
-import { checkpoint, kyselyFor, openReader, openWriter, type Db } from '../database/connection';
-import { lockPath, withLock } from '../database/lock';
+import { kyselyFor, openReader, type Db } from '../database/connection';
+import { withLockedWriter, writeTargetFor } from '../database/write';
 import { scanAlerts } from '../alerts/scan';
 import { changesSincePrevious, streaks } from '../read/history';
 import { buildDigest, type Digest } from './build';
@@ -27,7 +27,7 @@ export interface DigestRequest {
   send: boolean;
   resend: boolean;
   channel: DigestChannel;
-  /** `alert_log/` is created below this dir (default: the project root). */
+  /** `alert_log/` is created below this dir (the CLI's default: the database file's folder). */
   outDir: string;
   now?: Date;
   delivery?: DeliveryOptions;
@@ -90,18 +90,8 @@ async function withReader<T>(dbPath: string, fn: (db: Db) => Promise<T>): Promis
 }
 
 /** Writes under the shared lock (a sync may be replacing the DB file), ending with a checkpoint (SPEC §3.1). */
-async function withWriter<T>(req: DigestRequest, purpose: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  return withLock(lockPath(req.settings.LOCK_DIR, req.dbPath), purpose, req.settings.LOCK_WAIT_MS, async () => {
-    const sqlite = openWriter(req.dbPath);
-    const db = kyselyFor(sqlite);
-    try {
-      const result = await fn(db);
-      checkpoint(sqlite);
-      return result;
-    } finally {
-      await db.destroy();
-    }
-  });
+function withWriter<T>(req: DigestRequest, purpose: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  return withLockedWriter(writeTargetFor(req.settings, req.dbPath), purpose, ({ db }) => fn(db));
 }
 
 export async function runDigest(req: DigestRequest): Promise<DigestOutcome> {

@@ -2,7 +2,7 @@
  * Two renderings of one Digest: plain text (dry run, `--channel stdout|file`) and a Microsoft Teams
  * Adaptive Card v1.4 wrapped in the `message` envelope that incoming webhooks / workflows accept.
  */
-import { formatRuntime } from '../core/catalogue';
+import { formatRuntime } from '../core/verdicts';
 import { percent, type Digest, type DigestTask } from './build';
 
 const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', unknown: '❓', 'not run': '⏭️', skipped: '⏭️' };
@@ -22,6 +22,7 @@ export function taskLine(t: DigestTask): string {
   const runtime = formatRuntime(t.runtimeMinutes);
   if (runtime) parts.push(runtime);
   if (t.error && t.status !== 'pass') parts.push(t.error);
+  if (t.cause) parts.push(`cause: ${t.cause}`);
   if (t.note) parts.push(t.note);
   return parts.join(' — ');
 }
@@ -35,6 +36,7 @@ function overviewFacts(d: Digest): Array<[string, string]> {
     ['Tasks run', `${c.tasksRun}/${c.total}`],
     ['Passed / Failed / Unknown / Not run', `${c.passed} / ${c.failed} / ${c.unknown} / ${c.notRun}`],
     ['Pass rate (tasks with a verdict)', c.passRate === null ? 'N/A' : `${c.passRate.toFixed(1)}%`],
+    ...(d.failureCauses ? [['Why tasks failed', d.failureCauses] as [string, string]] : []),
   ];
 }
 

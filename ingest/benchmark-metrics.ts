@@ -11,7 +11,7 @@ import type { LoadMetric, ParseProblem } from '../core/metric-names';
 import { parsePerformanceSummary } from '../parsers/perf-summary';
 import { parsePerfCsv } from '../parsers/perf-csv';
 import { bestRunPerMetric, parseServingLog, servingLogName } from '../parsers/serving-log';
-import { readText } from '../parsers/text';
+import { readErrorText, readIssueCode, readText } from './read-file';
 
 /** Extension parsers skip bigger files (SPEC §4.15) so one runaway log cannot stall a night. */
 export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
@@ -31,7 +31,7 @@ export function collectResultDirMetrics(dirPath: string, relDir: string, benchma
   try {
     names = fs.readdirSync(dirPath).sort();
   } catch (err) {
-    issues.push(issue('warn', 'unreadable_dir', relDir, `cannot list result dir: ${errorText(err)}`));
+    issues.push(issue('warn', 'unreadable_dir', relDir, `cannot list result dir: ${readErrorText(err)}`));
     return { rows: [], issues };
   }
 
@@ -45,14 +45,10 @@ export function collectResultDirMetrics(dirPath: string, relDir: string, benchma
   const read = (name: string): string | null => {
     const rel = `${relDir}/${name}`;
     try {
-      const size = fs.statSync(path.join(dirPath, name)).size;
-      if (size > MAX_PARSE_BYTES) {
-        issues.push(issue('info', 'file_too_large', rel, `${name}: ${size} bytes is over the ${MAX_PARSE_BYTES}-byte limit of the perf parsers; skipped`));
-        return null;
-      }
-      return readText(path.join(dirPath, name));
+      return readText(path.join(dirPath, name), MAX_PARSE_BYTES);
     } catch (err) {
-      issues.push(issue('warn', 'unreadable_file', rel, `${name}: cannot read (${errorText(err)})`));
+      const code = readIssueCode(err);
+      issues.push(issue(code === 'file_too_large' ? 'info' : 'warn', code, rel, `${name}: cannot read (${readErrorText(err)})`));
       return null;
     }
   };
@@ -104,10 +100,6 @@ export function collectResultDirMetrics(dirPath: string, relDir: string, benchma
   }
 
   return { rows: [...rows.values()], issues };
-}
-
-function errorText(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
 function issue(severity: IngestIssue['severity'], code: string, relPath: string, message: string): IngestIssue {

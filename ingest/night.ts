@@ -5,18 +5,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MODEL_DIRS, deepseekDir, type Hardware } from '../core/hardware';
-import type { TaskCounts } from '../database/schema';
+import { MODEL_DIRS, type Hardware } from '../core/hardware';
+import { shiftDate } from '../core/dates';
+import { runCounts, type OverallStatus, type RunCounts } from '../core/verdicts';
 import { collectResultDirMetrics } from './benchmark-metrics';
+import { collectFailureCauses, type FailureRow } from './failure-causes';
 import { missingCronLog, parseCronLog, unreadableCronLog, type CronLogResult } from '../parsers/cron-log';
 import { dockerCheckFacts, dockerImageOf, dockerUnavailableMessage, type DockerCheckFormat } from '../parsers/docker-check';
 import {
   CHECK_MACHINE_PREFIX,
   CRON_START_PT,
-  MACHINE_LOGS,
   NIGHTLY_MACHINE_PREFIX,
   SCRIPT_STARTED_PT,
-  START_TIME_LOGS,
   TEST_MACHINE_PREFIX,
   compatDateOnly,
   compatStartFrom,
@@ -31,18 +31,27 @@ import {
 } from '../parsers/run-fields';
 import { chooseSanityDir, chooseSanityLog, parseSanitySummary, type SanityCompatModel, type SanityModel } from '../parsers/sanity';
 import { compareNames, type DirEntry, type SourceTree } from './source-tree';
-import { SANITY_CRON_LOG, taskForResultDir, tasksFor, type TaskResult, type TaskSpec } from '../core/tasks';
-import { decodeUtf8Checked, headOf, looksBinary, readHead } from '../parsers/text';
-import { parseTimingSummary, timingSummaryFailure } from '../parsers/timing-summary';
+import { MACHINE_LOGS, START_TIME_LOGS, START_TIME_TASKS, STORED_CRON_LOGS, plotsFor, taskById, taskForResultDir, taskModelDir, tasksFor, type TaskResult, type TaskSpec } from '../core/tasks';
+import { decodeUtf8Checked, headOf, looksBinary, readBytes, readHead, readIssueCode } from './read-file';
+import { isRegenerationStub, parseTimingSummary, timingSummaryFailure, type TimingSummaryResult } from '../parsers/timing-summary';
 import type { IngestIssue, MetricRow } from '../parsers/types';
 import { describePdSummary, describeUnitTestLog, parsePdSummary, parseUnitTestLog } from '../parsers/validation-logs';
 
-export type MachineSource = 'override' | 'log' | 'log-extended' | 'existing' | 'host';
+/**
+ * Where machine_name came from. `override`: `--machine-name`; `inferred`: the one machine of the
+ * nearest nights with a known name; `setting`: MACHINE_NAME; `host`: the host name (tonight only);
+ * `none`: nothing in the logs, the option or an existing row (the ingest resolves it further).
+ */
+export type MachineSource = 'override' | 'log' | 'log-extended' | 'existing' | 'inferred' | 'setting' | 'host' | 'none';
+
+/** Whether a task's source file was read now (a missing or unreadable one must not downgrade a stored result). */
+export type SourceState = 'read' | 'missing' | 'unreadable';
 
 export interface TaskRow {
   spec: TaskSpec;
   result: TaskResult;
   detailUrl: string | null;
+  sourceState: SourceState;
   meta: {
     source: 'timing_summary' | 'cron_log' | 'none';
     source_rel_path: string | null;
@@ -55,21 +64,24 @@ export interface TaskRow {
   };
 }
 
-export interface RunStats extends TaskCounts {
-  overall_status: 'passed' | 'failed' | 'partial' | 'unknown';
+export interface RunStats extends RunCounts {
+  overall_status: OverallStatus;
 }
 
 export interface NightData {
   date: string;
   hw: Hardware;
-  machineName: string;
+  /** Null while machineSource is `none`: the ingest resolves it from other nights or the settings. */
+  machineName: string | null;
   machineSource: MachineSource;
+  /** The tree holds no input of this (date, hw): a row set the CI expected but this machine left nothing for. */
+  noLogs: boolean;
   dockerImage: string | null;
   runDatetimePt: string;
   urls: RunUrls;
   stats: RunStats;
   tasks: TaskRow[];
-  sanity: { compat: SanityCompatModel[]; models: SanityModel[]; sourceRel: string | null };
+  sanity: { compat: SanityCompatModel[]; models: SanityModel[]; sourceRel: string | null; sourceState: SourceState };
   logFiles: Array<{ log_name: string; local_path: string | null; github_url: string }>;
   plotFiles: Array<{ benchmark_name: string; plot_suffix: string; local_path: string | null; github_url: string }>;
   runMeta: {
@@ -83,17 +95,20 @@ export interface NightData {
     cron_dir_present: number;
   };
   metrics: MetricRow[];
+  /** Extension (issue 15): the cause of every failing task. */
+  failures: FailureRow[];
   issues: IngestIssue[];
 }
 
 export interface NightContext {
   tree: SourceTree;
   repo: string;
+  /** `--machine-name`: used when the logs name no machine (issue 16: the logs come first). */
   machineOverride: string | null;
-  /** Machine of the only existing row for (date, hw), if exactly one exists (§4.11 step 4). */
+  /** The option wins over the logs (the original's override; the golden replay forces each row's machine). */
+  forceMachine?: boolean;
+  /** Machine of the only existing row for (date, hw) with a known name, if exactly one exists (§4.11 step 4). */
   existingMachine: string | null;
-  /** `MACHINE_NAME` setting, else the host name (§4.11 step 5). */
-  hostMachine: string;
   extensions: boolean;
 }
 
@@ -117,6 +132,11 @@ class FileReader {
     this.issues.push({ run_date: this.date, hardware: this.hw, severity, code, rel_path: file ? this.tree.rel(file) : null, message });
   }
 
+  /** A FIFO, a device or an oversized file gets its own code; an OS error keeps its message. */
+  private unreadable(file: string, err: unknown): void {
+    this.issue('warn', readIssueCode(err), file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
+  }
+
   /** Whole file as text; throws the read error (callers turn it into their rule's error text). */
   text(file: string): string {
     const cached = this.texts.get(file);
@@ -128,9 +148,9 @@ class FileReader {
     const issuesBefore = this.issues.length;
     let buf: Buffer;
     try {
-      buf = fs.readFileSync(file);
+      buf = readBytes(file);
     } catch (err) {
-      this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
+      this.unreadable(file, err);
       throw err;
     }
     if (looksBinary(buf)) this.issue('warn', 'binary_file', file, `${this.tree.rel(file)} contains NUL bytes (binary or corrupt); parsed as text`);
@@ -162,7 +182,7 @@ class FileReader {
       const read = this.texts.get(file);
       head = read ? headOf((size) => read.bytes.subarray(0, size), HEAD_CHARS) : readHead(file, HEAD_CHARS);
     } catch (err) {
-      this.issue('warn', 'unreadable_file', file, `cannot read ${this.tree.rel(file)}: ${(err as Error).message}`);
+      this.unreadable(file, err);
     }
     this.heads.set(file, head);
     return head;
@@ -199,21 +219,8 @@ function withNote(note: string | null, more: string): string {
   return note ? `${note}; ${more}` : more;
 }
 
-function previousDate(date: string): string {
-  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)) - 1));
-  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-}
-
 export function computeStats(tasks: readonly TaskResult[], sanity: readonly SanityCompatModel[]): RunStats {
-  const count = (pred: (t: { status: string }) => boolean, list: ReadonlyArray<{ status: string }>) => list.filter(pred).length;
-  const total_tasks = tasks.length + sanity.length;
-  const passed_tasks = count((t) => t.status === 'pass', tasks) + count((t) => t.status === 'pass', sanity);
-  const failed_tasks = count((t) => t.status === 'fail', tasks) + count((t) => t.status === 'fail', sanity);
-  const unknown_tasks = count((t) => t.status === 'unknown', tasks);
-  const not_run = tasks.filter((t) => !t.exists).length;
-  const overall_status =
-    failed_tasks > 0 ? 'failed' : unknown_tasks > 0 || not_run > 0 ? 'partial' : passed_tasks > 0 ? 'passed' : 'unknown';
-  return { total_tasks, passed_tasks, failed_tasks, unknown_tasks, not_run, overall_status };
+  return runCounts(tasks, sanity);
 }
 
 export function collectNight(date: string, hw: Hardware, ctx: NightContext): NightData {
@@ -223,7 +230,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
   const cron = (name: string) => tree.cronLog(hw, date, name);
 
   // §4.3 docker flag (read errors leave it unset) and the docker facts of §4.11.
-  const dockerLogPath = cron('docker_image_check.log');
+  const dockerLogPath = cron(taskById('docker').cronLog);
   const dockerText = files.textOrNull(dockerLogPath);
   const dockerFlag = dockerUnavailableMessage(dockerText);
 
@@ -240,12 +247,14 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
   function cronTask(spec: TaskSpec, dockerFlagApplies: boolean): TaskRow {
     const file = cron(spec.cronLog);
     let result: CronLogResult;
+    let sourceState: SourceState = file ? 'read' : 'missing';
     if (!file) result = missingCronLog();
     else {
       try {
         result = parseCronLog(files.text(file), path.basename(file));
       } catch (err) {
         result = unreadableCronLog((err as Error).message);
+        sourceState = 'unreadable';
       }
     }
     let note = result.note;
@@ -260,6 +269,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       spec,
       result,
       detailUrl: null,
+      sourceState,
       meta: {
         source: file ? 'cron_log' : 'none',
         source_rel_path: file ? tree.rel(file) : null,
@@ -275,39 +285,34 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
 
   function onlineTask(spec: TaskSpec): TaskRow {
     const suffix = spec.modeSuffix as string;
-    let chosen: SummaryFile | null = null;
+    let candidates: SummaryFile[] = [];
     for (const model of spec.modelDirs) {
-      const candidates = entries(model)
+      candidates = entries(model)
         .filter((e) => e.isDir && e.name.includes(date) && e.name.endsWith(suffix))
         .flatMap((e) => summariesIn(tree, e, true));
-      if (candidates.length > 0) {
-        chosen = candidates.sort(compareSummaries)[0];
-        break;
-      }
+      if (candidates.length > 0) break;
     }
+    const picked = pickSummary(candidates.sort(compareSummaries));
+    const chosen = picked?.file ?? null;
     if (!chosen) {
       const row = cronTask(spec, true);
       const fallback = yesterdayImageDir(spec);
       if (fallback) {
         row.meta.result_dir = tree.rel(fallback.dir.path);
-        row.meta.note = withNote(row.meta.note, `ran on image of ${previousDate(date)}`);
+        row.meta.note = withNote(row.meta.note, `ran on image of ${shiftDate(date, -1)}`);
         usedDirs.add(fallback.dir.path);
       }
       return row;
     }
     usedDirs.add(chosen.dir.path);
     chosenSummaries.push(chosen.path);
-    let result;
-    try {
-      result = parseTimingSummary(files.text(chosen.path));
-    } catch (err) {
-      result = timingSummaryFailure((err as Error).message);
-    }
+    const result = picked!.result;
     const below = result.gsm8kAccuracy !== null && spec.gsm8kThreshold !== null ? Number(result.gsm8kAccuracy < spec.gsm8kThreshold) : null;
     return {
       spec,
       result,
       detailUrl: null,
+      sourceState: picked!.unreadable ? 'unreadable' : 'read',
       meta: {
         source: 'timing_summary',
         source_rel_path: tree.rel(chosen.path),
@@ -321,9 +326,29 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     };
   }
 
+  /**
+   * §2.5 refined (issue 16): the newest summary that carries a result for the task. A later re-run
+   * that only regenerated the CSVs ("All logs already complete", no GSM8K) never shadows an earlier
+   * summary with the run's accuracy and runtime; when every candidate is such a stub, the newest wins.
+   */
+  function pickSummary(sorted: SummaryFile[]): { file: SummaryFile; result: TimingSummaryResult; unreadable: boolean } | null {
+    let newest: { file: SummaryFile; result: TimingSummaryResult; unreadable: boolean } | null = null;
+    for (const file of sorted) {
+      let parsed: { file: SummaryFile; result: TimingSummaryResult; unreadable: boolean };
+      try {
+        parsed = { file, result: parseTimingSummary(files.text(file.path)), unreadable: false };
+      } catch (err) {
+        parsed = { file, result: timingSummaryFailure((err as Error).message), unreadable: true };
+      }
+      if (!isRegenerationStub(parsed.result)) return parsed;
+      newest ??= parsed;
+    }
+    return newest;
+  }
+
   /** A job that fell back to yesterday's image: yesterday-named dir holding a summary stamped today. */
   function yesterdayImageDir(spec: TaskSpec): SummaryFile | null {
-    const yesterday = previousDate(date);
+    const yesterday = shiftDate(date, -1);
     for (const model of spec.modelDirs) {
       const found = entries(model)
         .filter((e) => e.isDir && e.name.includes(yesterday) && e.name.endsWith(spec.modeSuffix as string))
@@ -338,8 +363,8 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
   // Extension: the validation jobs' own logs explain their cron-log status (task_meta only).
   if (ctx.extensions) {
     for (const row of tasks) {
-      if (row.spec.cronLog === 'test_nightly_pd.log') attachOwnLog(row, tree.pdLogDir(hw), (e) => e.isDir && e.name.includes(`-${date}`), 'test_summary.txt', (t) => describePdSummary(parsePdSummary(t)));
-      if (row.spec.cronLog === 'test_nightly.log') attachOwnLog(row, tree.unitTestLogDir(hw), (e) => !e.isDir && e.name.endsWith(`-${date}.log`), null, (t) => describeUnitTestLog(parseUnitTestLog(t)));
+      if (row.spec.id === 'pd') attachOwnLog(row, tree.pdLogDir(hw), (e) => e.isDir && e.name.includes(`-${date}`), 'test_summary.txt', (t) => describePdSummary(parsePdSummary(t)));
+      if (row.spec.id === 'unit') attachOwnLog(row, tree.unitTestLogDir(hw), (e) => !e.isDir && e.name.endsWith(`-${date}.log`), null, (t) => describeUnitTestLog(parseUnitTestLog(t)));
     }
   }
 
@@ -360,7 +385,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     tree.listDir(sanityRoot).map((e) => e.name),
     date,
   );
-  let sanity: NightData['sanity'] = { compat: [], models: [], sourceRel: null };
+  let sanity: NightData['sanity'] = { compat: [], models: [], sourceRel: null, sourceState: 'missing' };
   let sanityMachine: string | null = null;
   if (sanityDirName) {
     const dir = path.join(sanityRoot, sanityDirName);
@@ -374,7 +399,9 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       const parsed = parseSanitySummary(text);
       sanityMachine = parsed.machine;
       if (parsed.parseError) files.issue('warn', 'malformed_sanity_summary', logPath, `${tree.rel(logPath)}: ${parsed.parseError}; no sanity rows stored (compat)`);
-      sanity = { compat: parsed.compat, models: parsed.models, sourceRel: tree.rel(logPath) };
+      sanity = { compat: parsed.compat, models: parsed.models, sourceRel: tree.rel(logPath), sourceState: 'read' };
+    } else if (logPath) {
+      sanity = { ...sanity, sourceState: 'unreadable' };
     }
   }
 
@@ -383,6 +410,11 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     tasks.map((t) => t.result),
     sanity.compat,
   );
+
+  // Extension (issue 15): why each failing task failed.
+  const failures = ctx.extensions
+    ? collectFailureCauses({ tree, hw, date, readText: (file) => files.textOrNull(file) }, tasks, { failed: sanity.compat.some((m) => m.status === 'fail'), sourceRel: sanity.sourceRel })
+    : [];
 
   // §4.11 run-level fields.
   const docker = dockerText !== null ? dockerImageOf(dockerText, hw) : { image: null, own: null };
@@ -395,7 +427,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
 
   function startTimes(): { compat: string; startedAt: string | null; startedAtSource: string | null } {
     // Candidate result dirs of DS, GROK2, GROK1 merged, newest summary first (§2.5).
-    const dirs = [deepseekDir(hw), 'GROK2', 'GROK1']
+    const dirs = START_TIME_TASKS.map((t) => taskModelDir(t, hw))
       .flatMap((model) => entries(model).filter((e) => e.isDir && e.name.includes(date) && e.name.includes('_online')))
       .map((dir) => ({ dir, newest: summariesIn(tree, dir, false).sort(compareSummaries)[0] ?? null }))
       .filter((d): d is { dir: DirEntry; newest: SummaryFile } => d.newest !== null)
@@ -424,8 +456,20 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     return { compat: compat ?? compatDateOnly(date), startedAt: found?.iso ?? null, startedAtSource: found?.source ?? null };
   }
 
-  function resolveMachine(): { name: string; source: MachineSource } {
+  /** Issue 16 order: the logs, then `--machine-name`, then the only existing row; the rest is the ingest's (other nights, settings). */
+  function resolveMachine(): { name: string | null; source: MachineSource } {
+    if (ctx.machineOverride && ctx.forceMachine) return { name: ctx.machineOverride, source: 'override' };
+    const fromLogs = machineFromLogs();
+    if (fromLogs) return fromLogs;
     if (ctx.machineOverride) return { name: ctx.machineOverride, source: 'override' };
+    if (ctx.existingMachine) {
+      files.issue('info', 'machine_from_existing_row', null, `no machine name in the logs; reusing the existing row's machine ${ctx.existingMachine}`);
+      return { name: ctx.existingMachine, source: 'existing' };
+    }
+    return { name: null, source: 'none' };
+  }
+
+  function machineFromLogs(): { name: string; source: MachineSource } | null {
     for (const name of MACHINE_LOGS) {
       const head = files.head(cron(name));
       const found = head ? machineFrom(head, NIGHTLY_MACHINE_PREFIX) : null;
@@ -437,7 +481,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
         return head ? machineFrom(head, CHECK_MACHINE_PREFIX) : null;
       },
       () => {
-        const head = files.head(cron('test_nightly.log'));
+        const head = files.head(cron(taskById('unit').cronLog));
         return head ? machineFrom(head, TEST_MACHINE_PREFIX) : null;
       },
       () => sanityMachine,
@@ -454,28 +498,18 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       const found = probe();
       if (found) return { name: found, source: 'log-extended' };
     }
-    if (ctx.existingMachine) {
-      files.issue('info', 'machine_from_existing_row', null, `no machine name in the logs; reusing the existing row's machine ${ctx.existingMachine}`);
-      return { name: ctx.existingMachine, source: 'existing' };
-    }
-    files.issue('warn', 'hostname_fallback', null, `no machine name in the logs; using ${ctx.hostMachine} (MACHINE_NAME setting or host name)`);
-    return { name: ctx.hostMachine, source: 'host' };
+    return null;
   }
 
   // §4.14 log and plot rows (always written, path only when the file exists).
-  const logFiles = ['test_nightly.log', 'test_nightly_pd.log', SANITY_CRON_LOG, 'docker_image_check.log'].map((name) => ({
+  const logFiles = STORED_CRON_LOGS.map((name) => ({
     log_name: name,
     local_path: cron(name),
     github_url: cronLogRawUrl(repo, hw, date, name),
   }));
-  const plotSpecs: Array<[string, string, string]> = [
-    ['Grok Online Benchmark', 'GROK1', 'standard'],
-    ['Grok 2 Online Benchmark', 'GROK2', 'standard'],
-    ['DeepSeek Online Benchmark', deepseekDir(hw), hw === 'mi35x' ? 'all' : 'standard'],
-  ];
-  const plotFiles = plotSpecs.map(([benchmark_name, model, suffix]) => {
+  const plotFiles = plotsFor(hw).map(({ task, model, suffix }) => {
     const file = `${date}_${model}_online_${suffix}.png`;
-    return { benchmark_name, plot_suffix: suffix, local_path: tree.plotFile(hw, model, file), github_url: plotRawUrl(repo, hw, model, file) };
+    return { benchmark_name: task.name, plot_suffix: suffix, local_path: tree.plotFile(hw, model, file), github_url: plotRawUrl(repo, hw, model, file) };
   });
 
   // §4.16 performance numbers: dirs used by a task and every other dated result dir of the date.
@@ -510,6 +544,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
     hw,
     machineName: machine.name,
     machineSource: machine.source,
+    noLogs: !tree.hasInputs(hw, date),
     dockerImage: docker.image,
     runDatetimePt: start.compat,
     urls,
@@ -529,6 +564,7 @@ export function collectNight(date: string, hw: Hardware, ctx: NightContext): Nig
       cron_dir_present: tree.cronDirExists(hw, date) ? 1 : 0,
     },
     metrics,
+    failures,
     issues: files.issues,
   };
 }

@@ -11,7 +11,7 @@ import { utcTimestamp } from '../database/connection';
 import { TOOL_VERSION } from '../config';
 import { redactSecrets } from '../core/redact';
 import { parsePerfJson, perfResultKey, type PerfResultRecord, type PerfRunRecord } from '../parsers/perf-json';
-import { readText } from '../parsers/text';
+import { readErrorText, readText } from './read-file';
 
 export interface PerfFileReport {
   file: string;
@@ -51,7 +51,7 @@ export async function importPerfJson(db: Db, files: string[], opts: { command: s
     try {
       text = readText(file);
     } catch (err) {
-      report.problems.push(`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      report.problems.push(`cannot read: ${readErrorText(err)}`);
     }
     if (text !== null) {
       const parsed = parsePerfJson(text);

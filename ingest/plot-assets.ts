@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Hardware } from '../core/hardware';
+import { isRealDate } from '../core/dates';
 import type { Insertable } from 'kysely';
 import type { PlotAssetsTable } from '../database/schema';
 import type { Collected, IngestIssue } from '../parsers/types';
@@ -31,15 +32,17 @@ export function parsePlotFileName(fileName: string): PlotName | null {
   const m = PLOT_NAME.exec(fileName);
   if (!m) return null;
   const [, y, mo, d, nameModel, mode, suffix] = m;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return null;
+  if (!isRealDate(`${y}${mo}${d}`)) return null;
   return { run_date: `${y}${mo}${d}`, nameModel, mode: mode as PlotMode, suffix: suffix ?? null };
 }
 
-const listDir = (dir: string): fs.Dirent[] => {
+/** A folder's entries by name; an absent folder is empty, one that exists but cannot be read is reported. */
+const listDir = (dir: string, unreadable: (code: string) => void = () => undefined): fs.Dirent[] => {
   try {
     return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code !== 'ENOENT') unreadable(code);
     return [];
   }
 };
@@ -60,12 +63,17 @@ const statOrNull = (p: string): fs.Stats | null => {
 export function collectPlotAssets(baseDir: string, plotRootRel: string, hw: Hardware): Collected<PlotAssetRow> {
   const rows: PlotAssetRow[] = [];
   const issues: IngestIssue[] = [];
-  for (const modelEntry of listDir(path.join(baseDir, plotRootRel))) {
+  // plot_assets rows are only ever upserted: the rows of a folder that cannot be read stay as the last
+  // readable ingest left them, and the issue says so.
+  const unreadable = (rel: string) => (code: string) =>
+    issues.push({ run_date: null, hardware: hw, severity: 'warn', code: 'plot_dir_unreadable', rel_path: rel, message: `cannot read plot folder (${code}); its plots from earlier ingests are kept as they were` });
+  const rootRel = plotRootRel.split(path.sep).join('/');
+  for (const modelEntry of listDir(path.join(baseDir, plotRootRel), unreadable(rootRel))) {
     // Symlinked folders count (synthetic trees and some checkouts link instead of copying).
     if (!modelEntry.isDirectory() && !modelEntry.isSymbolicLink()) continue;
     for (const mode of PLOT_MODES) {
-      const modeRel = path.posix.join(plotRootRel.split(path.sep).join('/'), modelEntry.name, mode);
-      for (const file of listDir(path.join(baseDir, modeRel))) {
+      const modeRel = path.posix.join(rootRel, modelEntry.name, mode);
+      for (const file of listDir(path.join(baseDir, modeRel), unreadable(modeRel))) {
         if (!file.name.toLowerCase().endsWith('.png')) continue;
         const relPath = `${modeRel}/${file.name}`;
         const stat = statOrNull(path.join(baseDir, relPath));

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, type Settings } from '../config';
 import { HARDWARE } from '../core/hardware';
+import { kyselyFor, openWriter } from '../database/connection';
+import { markSampleDatabase } from '../database/meta';
 import { runIngest } from './index';
 
 export const SAMPLE_DIR = path.join(PROJECT_ROOT, 'sample-data');
@@ -38,9 +40,16 @@ export async function ensureSampleDatabase(dbPath: string, settings: Settings, s
   removeDbFiles(tmp);
   try {
     const summary = await runIngest({ dbPath: tmp, baseDir: sampleDir, dates, hardware: [...HARDWARE], layout: 'branch', settings, command: 'ci-dash start (sample data)' });
+    // Marked, so that sync pull may replace it without --force and sync push never publishes it.
+    const db = kyselyFor(openWriter(tmp));
+    try {
+      await markSampleDatabase(db, 'sample-data');
+    } finally {
+      await db.destroy();
+    }
     if (fs.existsSync(dbPath)) return { created: false, nights: 0 }; // another process won the race
     fs.renameSync(tmp, dbPath);
-    return { created: true, nights: summary.ok };
+    return { created: true, nights: summary.ingested };
   } finally {
     removeDbFiles(tmp);
   }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hardware } from '../core/hardware';
+import { HARDWARE, MODEL_DIRS, type Hardware } from '../core/hardware';
 
 export type Layout = 'branch' | 'machine';
 export type LayoutChoice = Layout | 'auto';
@@ -43,6 +43,11 @@ export interface SourceTree {
   rel(absPath: string): string;
   /** `listDir`, read once per tree: a run lists the same folders for every night. Do not mutate the result. */
   listDir(dir: string): readonly DirEntry[];
+  /**
+   * Whether the tree holds any input of (hw, date): its cron dir, a result dir of the date, or a
+   * sanity / PD / unit-test log of the date. A date without inputs for any hardware is not a CI night.
+   */
+  hasInputs(hw: Hardware, date: string): boolean;
 }
 
 /** `--layout` cannot be decided (both layouts' folders exist): exit 2 with a hint. */
@@ -52,6 +57,21 @@ export class LayoutError extends Error {
 
 const MACHINE_MARKERS = [path.join('cron', 'cron_log'), 'online', 'plots_server'];
 const BRANCH_MARKERS = ['cron_log', 'online_benchmark_log', 'plot'];
+
+/** Top-level folders both layouts share. */
+const SHARED_FOLDERS = ['test', 'upstream_ci'];
+
+/**
+ * A base dir that holds none of the layout's known top-level folders is not a CI log tree (often
+ * `--base-dir` one level too deep): a usage error naming what was expected, not a run of empty nights.
+ */
+export function assertKnownFolders(baseDir: string, choice: LayoutChoice): void {
+  const names = (markers: string[]) => [...markers, ...SHARED_FOLDERS].map((m) => `${m.split(path.sep).join('/')}/`);
+  const wanted = choice === 'branch' ? names(BRANCH_MARKERS) : choice === 'machine' ? names(MACHINE_MARKERS) : [...new Set([...names(BRANCH_MARKERS), ...names(MACHINE_MARKERS)])];
+  if (wanted.some((m) => fs.existsSync(path.join(baseDir, m)))) return;
+  const layoutName = choice === 'branch' ? ' (log-branch layout)' : choice === 'machine' ? ' (CI-machine layout)' : '';
+  throw new LayoutError(`base dir ${baseDir} holds none of ${wanted.join(', ')}${layoutName}; point --base-dir at the top of the CI log tree`);
+}
 
 export function detectLayout(baseDir: string, choice: LayoutChoice = 'auto'): Layout {
   if (choice !== 'auto') return choice;
@@ -163,6 +183,19 @@ abstract class BaseTree implements SourceTree {
   rel(absPath: string): string {
     return path.relative(this.baseDir, absPath).split(path.sep).join('/');
   }
+
+  hasInputs(hw: Hardware, date: string): boolean {
+    if (this.listDir(this.cronDir(hw, date)).length > 0) return true;
+    if (MODEL_DIRS.some((model) => this.onlineEntries(hw, model).some((e) => e.isDir && e.name.includes(date)))) return true;
+    if (this.listDir(this.sanityDir(hw)).some((e) => e.name.endsWith(date))) return true;
+    if (this.listDir(this.pdLogDir(hw)).some((e) => e.name.includes(`-${date}`))) return true;
+    return this.listDir(this.unitTestLogDir(hw)).some((e) => e.name.endsWith(`-${date}.log`));
+  }
+}
+
+/** Whether the tree holds an input of the date for any hardware (not only the ones being ingested). */
+export function isCiNight(tree: SourceTree, date: string): boolean {
+  return HARDWARE.some((hw) => tree.hasInputs(hw, date));
 }
 
 /** A checkout of the `log` branch (the fixture's layout). */

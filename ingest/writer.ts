@@ -6,6 +6,7 @@
 import type { Transaction } from 'kysely';
 import { utcTimestamp } from '../database/connection';
 import type { Database } from '../database/schema';
+import { PLACEHOLDER_SOURCES, isKnownMachineSource } from './machine-name';
 import type { NightData } from './night';
 
 type Trx = Transaction<Database>;
@@ -26,13 +27,47 @@ export function emptyCounts(): WrittenCounts {
   return { test_runs: 0, benchmark_results: 0, sanity_check_results: 0, log_files: 0, plot_files: 0, task_meta: 0, sanity_models: 0, run_meta: 0, benchmark_metrics: 0 };
 }
 
-/** Rows of one machine's runs for (date, hw): used by machine resolution step 4. */
+/** Machines of the rows for (date, hw) whose name is known, not a stand-in (machine resolution step 4). */
 export async function machinesFor(db: Pick<Trx, 'selectFrom'>, date: string, hw: string): Promise<Array<string | null>> {
-  const rows = await db.selectFrom('test_runs').select('machine_name').where('run_date', '=', date).where('hardware', '=', hw).execute();
-  return rows.map((r) => r.machine_name);
+  const rows = await db
+    .selectFrom('test_runs as r')
+    .leftJoin('run_meta as m', 'm.test_run_id', 'r.id')
+    .select(['r.machine_name', 'm.machine_source', 'm.test_run_id'])
+    .where('r.run_date', '=', date)
+    .where('r.hardware', '=', hw)
+    .execute();
+  return rows.filter((r) => r.test_run_id === null || isKnownMachineSource(r.machine_source)).map((r) => r.machine_name);
+}
+
+/**
+ * Issue 14, finding 4: a stand-in row of the night (written when this machine left no logs, or
+ * under a guessed machine) gives way to the run whose logs name the machine: it is renamed to that
+ * machine (keeping its id) or, when that machine's row exists too, removed. One run per (hw, night).
+ */
+async function replacePlaceholders(trx: Trx, night: NightData, machine: string): Promise<void> {
+  if (night.noLogs) return;
+  const others = await trx
+    .selectFrom('test_runs as r')
+    .innerJoin('run_meta as m', 'm.test_run_id', 'r.id')
+    .select(['r.id', 'm.no_logs', 'm.machine_source'])
+    .where('r.run_date', '=', night.date)
+    .where('r.hardware', '=', night.hw)
+    .where('r.machine_name', '!=', machine)
+    .execute();
+  const knownNow = isKnownMachineSource(night.machineSource);
+  const stale = others.filter((o) => o.no_logs === 1 || (knownNow && (PLACEHOLDER_SOURCES as readonly string[]).includes(o.machine_source ?? '')));
+  if (stale.length === 0) return;
+  const target = await trx.selectFrom('test_runs').select('id').where('run_date', '=', night.date).where('hardware', '=', night.hw).where('machine_name', '=', machine).executeTakeFirst();
+  const [first, ...rest] = stale;
+  if (!target) await trx.updateTable('test_runs').set({ machine_name: machine }).where('id', '=', first.id).execute();
+  const removed = target ? stale : rest;
+  if (removed.length > 0) await trx.deleteFrom('test_runs').where('id', 'in', removed.map((r) => r.id)).execute();
 }
 
 async function upsertRun(trx: Trx, night: NightData): Promise<number> {
+  const machine = night.machineName;
+  if (machine === null) throw new Error(`machine name of ${night.date} (${night.hw}) was not resolved before writing`);
+  await replacePlaceholders(trx, night, machine);
   const values = {
     docker_image: night.dockerImage,
     overall_status: night.stats.overall_status,
@@ -52,13 +87,13 @@ async function upsertRun(trx: Trx, night: NightData): Promise<number> {
     .selectAll()
     .where('run_date', '=', night.date)
     .where('hardware', '=', night.hw)
-    .where('machine_name', '=', night.machineName)
+    .where('machine_name', '=', machine)
     .executeTakeFirst();
   if (!existing) {
     const now = utcTimestamp();
     const inserted = await trx
       .insertInto('test_runs')
-      .values({ run_date: night.date, hardware: night.hw, machine_name: night.machineName, ...values, created_at: now, updated_at: now })
+      .values({ run_date: night.date, hardware: night.hw, machine_name: machine, ...values, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     return inserted.id;
@@ -183,7 +218,7 @@ export async function writeNight(trx: Trx, night: NightData, ingestRunId: number
 
   if (!extensions) return { runId, counts };
 
-  const meta = { ingest_run_id: ingestRunId, layout, machine_source: night.machineSource, ...night.runMeta };
+  const meta = { ingest_run_id: ingestRunId, layout, machine_source: night.machineSource, no_logs: night.noLogs ? 1 : 0, ...night.runMeta };
   await trx
     .insertInto('run_meta')
     .values({ test_run_id: runId, ...meta })
@@ -221,5 +256,9 @@ export async function writeNight(trx: Trx, night: NightData, ingestRunId: number
       .execute();
   }
   counts.benchmark_metrics += metricRows.length;
+
+  // Issue 15: the causes of tonight's failing tasks replace the stored ones.
+  await trx.deleteFrom('task_failures').where('test_run_id', '=', runId).execute();
+  for (const chunk of chunksFor(night.failures.map((f) => ({ test_run_id: runId, ...f })))) await trx.insertInto('task_failures').values(chunk).execute();
   return { runId, counts };
 }

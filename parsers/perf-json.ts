@@ -8,10 +8,24 @@
  * entry); a null variant means `default`; every number may be null; groups without benchmarks
  * (diffusion results merged into the same file) are skipped with a problem. Pure: text in, records out.
  */
-import type { PerfResultsTable } from '../database/schema';
 
-/** One perf_results row before it gets its run_id; `variant` is never null (null means `default`). */
-export type PerfResultRecord = Omit<PerfResultsTable, 'id' | 'run_id' | 'variant'> & { variant: string };
+/** One benchmark result of a run (a `perf_results` row without its run_id); `variant` is never null (null means `default`). */
+export interface PerfResultRecord {
+  gpu_config: string | null;
+  partition: string | null;
+  model: string | null;
+  variant: string;
+  server_args: string | null;
+  batch_size: number | null;
+  input_len: number | null;
+  output_len: number | null;
+  latency_ms: number | null;
+  input_throughput: number | null;
+  output_throughput: number | null;
+  overall_throughput: number | null;
+  ttft_ms: number | null;
+  acc_length: number | null;
+}
 
 export interface PerfRunRecord {
   run_id: string;

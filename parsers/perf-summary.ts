@@ -22,6 +22,24 @@ export interface SummaryMetrics {
   problems: ParseProblem[];
 }
 
+/**
+ * `  Label: value` as `^\s+([^:]+):\s*(.*)$` reads it (label before the first colon, at least one
+ * character after the indent; the value has no line break), without that pattern's quadratic retries
+ * of the indent against the label on a line of blanks.
+ */
+function labelledValue(raw: string): [string, string, string] | null {
+  const colon = raw.indexOf(':');
+  if (colon < 2 || !/^\s/.test(raw)) return null;
+  const value = raw.slice(colon + 1).replace(/^\s+/, '');
+  return /[\n\r\u2028\u2029]/.test(value) ? null : [raw, raw.slice(0, colon), value];
+}
+
+/** A trimmed value as `^(\S*)\s*(\S*)$` splits it: at most two words, else null (found by a split, not a retrying regex). */
+function numberAndUnit(valueText: string): [string, string, string] | null {
+  const words = valueText === '' ? [] : valueText.split(/\s+/);
+  return words.length <= 2 ? [valueText, words[0] ?? '', words[1] ?? ''] : null;
+}
+
 export function parsePerformanceSummary(text: string): SummaryMetrics {
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() === 'Performance Summary:');
@@ -44,7 +62,7 @@ export function parsePerformanceSummary(text: string): SummaryMetrics {
     // Any other unindented line ends the section (`Server Error Check:`, the summary banner).
     if (!/^\s/.test(raw)) break;
     if (!blockValid) continue;
-    const m = /^\s+([^:]+):\s*(.*)$/.exec(raw);
+    const m = labelledValue(raw);
     if (!m) {
       out.problems.push({ line: lineNo, message: `unrecognised line "${raw.trim()}" in Performance Summary` });
       continue;
@@ -56,7 +74,7 @@ export function parsePerformanceSummary(text: string): SummaryMetrics {
       continue;
     }
     const valueText = m[2].trim();
-    const vm = /^(\S*)\s*(\S*)$/.exec(valueText);
+    const vm = numberAndUnit(valueText);
     const numberText = vm ? vm[1] : valueText;
     if (isNotAvailable(numberText) || !/\d/.test(valueText)) continue;
     const value = parseDecimal(numberText);

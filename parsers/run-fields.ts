@@ -4,6 +4,8 @@
  */
 import type { Hardware } from '../core/hardware';
 import { deepseekDir } from '../core/hardware';
+import { dashed } from '../core/dates';
+import { taskById, taskByName, taskModelDir, type DetailDirRule } from '../core/tasks';
 import { PY_WS } from './text';
 
 const S = `[${PY_WS}]`;
@@ -49,7 +51,7 @@ export function compatStartFrom(head: string, pattern: RegExp): string | null {
 
 /** The date-only compat form `YYYY-MM-DD (PT)`. */
 export function compatDateOnly(date: string): string {
-  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)} (PT)`;
+  return `${dashed(date)} (PT)`;
 }
 
 const FIXED_OFFSETS: Record<string, number> = { PST: -480, PDT: -420, CST: -360, CDT: -300, UTC: 0 };
@@ -101,11 +103,6 @@ export function hostnameFrom(head: string): string | null {
   return m ? m[1] : null;
 }
 
-/** Cron logs whose head names the machine, in the compat order of §4.11 step 2. */
-export const MACHINE_LOGS = ['sanity_check_nightly.log', 'deepseek_nightly_online.log', 'grok2_nightly_online.log', 'grok_nightly.log', 'test_nightly.log'];
-/** Cron logs whose head gives the compat start time (§4.11 step 2 of run_datetime_pt). */
-export const START_TIME_LOGS = ['deepseek_nightly_online.log', 'grok2_nightly_online.log', 'grok_nightly.log'];
-
 export interface RunUrls {
   github_log_url: string;
   github_cron_log_url: string;
@@ -116,43 +113,45 @@ export interface RunUrls {
 
 /** The run-level URL templates of §4.12 (compat values, plus the corrected detail tree URL). */
 export function runUrls(repo: string, hw: Hardware, date: string): RunUrls {
+  const deepseek = taskById('deepseek');
   const ds = deepseekDir(hw);
-  const suffix = hw === 'mi35x' ? 'all' : 'standard';
+  const suffix = deepseek.plotSuffix?.[hw];
   return {
     github_log_url: `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/daily_summary_alert.log`,
-    github_cron_log_url: `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/deepseek_nightly_online.log`,
+    github_cron_log_url: `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/${deepseek.cronLog}`,
     github_detail_log_url: `https://github.com/${repo}/tree/log/online/${ds}`,
     plot_github_url: `https://github.com/${repo}/blob/log/plot/${hw}/${ds}/online/${date}_${ds}_online_${suffix}.png`,
     detail_tree_url: `https://github.com/${repo}/tree/log/online_benchmark_log/${hw}/${ds}`,
   };
 }
 
-/** benchmark_results.github_detail_log_url (§4.13); `entries` are the model folder's entry names. */
+/** The rules test the lower-cased entry name; only (d)'s `_online` ending is tested on the name as written (compat). */
+const DETAIL_DIR_RULES: Record<DetailDirRule, (lower: string, entry: string) => boolean> = {
+  dp_attention: (e) => e.includes('dp_attention'),
+  torch_compile_only: (e) => e.includes('torch_compile') && !e.includes('dp_attention'),
+  dp_attention_torch_compile: (e) => e.includes('dp_attention') && e.includes('torch_compile'),
+  plain_online: (e, entry) => !e.includes('dp_attention') && !e.includes('torch_compile') && entry.endsWith('_online'),
+};
+
+/**
+ * benchmark_results.github_detail_log_url (§4.13) as the catalogue's detail link says; `entries` are the model
+ * folder's entry names. Names outside the catalogue link the night's cron dir.
+ */
 export function taskDetailUrl(repo: string, hw: Hardware, date: string, taskName: string, entriesOf: (model: string) => string[]): string | null {
-  if (taskName.includes('Online Benchmark') || taskName.includes('DP Attention') || taskName.includes('Torch Compile')) {
-    const model = taskName.includes('Grok 2') ? 'GROK2' : taskName.includes('Grok') ? 'GROK1' : deepseekDir(hw);
-    const names = entriesOf(model)
-      .filter((n) => n.includes(date) && n.includes('_online'))
-      .sort()
-      .reverse();
-    const hit = names.find((entry) => {
-      const e = entry.toLowerCase();
-      const dp = e.includes('dp_attention');
-      const tc = e.includes('torch_compile');
-      return (
-        (taskName.includes('DP Attention') && dp) ||
-        (taskName.includes('Torch Compile') && tc && !dp) ||
-        (taskName.includes('DP+Torch Compile') && dp && tc) ||
-        (taskName.includes('Online Benchmark') && !dp && !tc && entry.endsWith('_online'))
-      );
-    });
-    const root = `https://github.com/${repo}/tree/log/online_benchmark_log/${hw}/${model}`;
-    return hit ? `${root}/${hit}` : root;
-  }
-  if (taskName.includes('PD') || taskName.includes('Disaggregation')) return `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/test_nightly_pd.log`;
-  if (taskName.includes('Unit Test')) return `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/test_nightly.log`;
-  if (taskName.includes('Docker')) return null;
-  return `https://github.com/${repo}/tree/log/cron_log/${hw}/${date}`;
+  const task = taskByName(taskName);
+  const link = task?.detailLink ?? 'cron-dir';
+  if (link === 'none') return null;
+  if (link === 'cron-log') return `https://github.com/${repo}/blob/log/cron_log/${hw}/${date}/${task?.cronLog}`;
+  if (link === 'cron-dir' || !task) return `https://github.com/${repo}/tree/log/cron_log/${hw}/${date}`;
+  const model = taskModelDir(task, hw);
+  const rules = link.resultDir.map((r) => DETAIL_DIR_RULES[r]);
+  const hit = entriesOf(model)
+    .filter((n) => n.includes(date) && n.includes('_online'))
+    .sort()
+    .reverse()
+    .find((entry) => rules.some((rule) => rule(entry.toLowerCase(), entry)));
+  const root = `https://github.com/${repo}/tree/log/online_benchmark_log/${hw}/${model}`;
+  return hit ? `${root}/${hit}` : root;
 }
 
 /** Raw URL of a cron log (log_files.github_url). */

@@ -4,7 +4,7 @@
  * corrected view for `sanity_models` (best trial, trial count, skipped models, thresholds).
  */
 import { PY_WS, pyFloat, pyStrip } from './text';
-import { SANITY_THRESHOLDS } from '../core/catalogue';
+import { sanityThreshold } from '../core/tasks';
 
 const S = `[${PY_WS}]`;
 const NS = `[^${PY_WS}]`;
@@ -15,10 +15,75 @@ const AVERAGE = new RegExp(`Average accuracy:${S}*([\\d.]+)`);
 const SINGLE = new RegExp(`(?:^|(?<=\\n))Accuracy:${S}*([\\d.]+)${S}*\\(Required:`);
 const LIST = new RegExp(`Accuracies:${S}*\\[([\\d.,${PY_WS}]+)\\]`);
 const HIGHEST = new RegExp(`Highest accuracy:${S}*([\\d.]+)`);
-const TRIAL_ACCURACY = new RegExp(`Trial${S}+\\d+:[^\\n]*?\\(Accuracy:${S}*([\\d.]+)`, 'g');
+// `Trial N: … (Accuracy: x)`, searched in two steps (see trialAccuracies): one regex with a lazy
+// middle retried the rest of the line from every `Trial`.
+const TRIAL_HEAD = new RegExp(`Trial${S}+\\d+:`, 'g');
+const TRIAL_VALUE = new RegExp(`\\(Accuracy:${S}*([\\d.]+)`, 'g');
 const OVERALL = new RegExp(`OVERALL SUMMARY${S}*={20,}`);
-const OVERALL_LINE = new RegExp(`(?:^|(?<=\\n))${S}+(${NS}+):${S}*(PASS|FAIL)${S}*(?=\\n|(?![\\s\\S]))`, 'g');
-const SKIPPED_LINE = new RegExp(`(?:^|(?<=\\n))${S}*(${NS}+):${S}*SKIPPED\\b`, 'g');
+// Python's `^` (MULTILINE) then `\s`, which runs across lines: only tried from line starts (see fromLineStarts).
+const OVERALL_LINE = new RegExp(`${S}+(${NS}+):${S}*(PASS|FAIL)${S}*(?=\\n|(?![\\s\\S]))`, 'y');
+const SKIPPED_LINE = new RegExp(`${S}*(${NS}+):${S}*SKIPPED\\b`, 'y');
+const BLANKS = new RegExp(`${S}*`, 'y');
+
+/**
+ * Every match of a sticky `pattern` that starts at a line start (the text's start or after LF), left
+ * to right and not overlapping, as a global search behind `(?:^|(?<=\\n))` finds them. Such a pattern
+ * begins with blanks that run across lines, so every line start in one run of blanks reaches the same
+ * first word and fails or matches alike: only the first line start of each run is tried, which keeps
+ * the search linear (300 KB of blank lines took minutes).
+ */
+function* fromLineStarts(text: string, pattern: RegExp): Generator<RegExpExecArray> {
+  let next = 0;
+  for (let start = 0; start <= text.length; ) {
+    if (start >= next) {
+      pattern.lastIndex = start;
+      const m = pattern.exec(text);
+      if (m) {
+        yield m;
+        next = pattern.lastIndex;
+      } else {
+        BLANKS.lastIndex = start;
+        BLANKS.exec(text);
+        next = BLANKS.lastIndex + 1;
+      }
+    }
+    const lf = text.indexOf('\n', start);
+    if (lf < 0) break;
+    start = lf + 1;
+  }
+}
+
+/** `[model, PASS|FAIL]` of each line below OVERALL SUMMARY, in order. */
+export function overallLines(summary: string): Array<[string, string]> {
+  return [...fromLineStarts(summary, OVERALL_LINE)].map((m) => [m[1], m[2]]);
+}
+
+/** Models of the `model: SKIPPED` lines, in order. */
+export function skippedLines(text: string): string[] {
+  return [...fromLineStarts(text, SKIPPED_LINE)].map((m) => m[1]);
+}
+
+/**
+ * Values of `Trial N: … (Accuracy: x)`: after each `Trial N:`, the first `(Accuracy: x)` later on the
+ * same line; the search resumes after it. Each text position is looked at a bounded number of times.
+ */
+export function trialAccuracies(body: string): number[] {
+  const values: Array<{ at: number; end: number; value: string }> = [];
+  for (const m of body.matchAll(TRIAL_VALUE)) values.push({ at: m.index, end: m.index + m[0].length, value: m[1] });
+  const out: number[] = [];
+  let v = 0;
+  TRIAL_HEAD.lastIndex = 0;
+  for (let head = TRIAL_HEAD.exec(body); head; head = TRIAL_HEAD.exec(body)) {
+    const after = TRIAL_HEAD.lastIndex;
+    const lineEnd = body.indexOf('\n', after) < 0 ? body.length : body.indexOf('\n', after);
+    while (v < values.length && values[v].at < after) v++;
+    if (v < values.length && values[v].at < lineEnd) {
+      out.push(Number(values[v].value));
+      TRIAL_HEAD.lastIndex = values[v].end;
+    }
+  }
+  return out;
+}
 const MACHINE = new RegExp(`Machine:${S}*(${NS}+)`);
 
 export type SanityStatus = 'pass' | 'fail' | 'unknown';
@@ -74,7 +139,7 @@ function readSection(body: string): SectionReading {
   else if (single) accuracy = pyFloat(single[1]);
   else if (listValues && listValues.length > 0) accuracy = listValues.reduce((sum, a) => sum + a, 0) / listValues.length;
 
-  const trialValues = [...body.matchAll(TRIAL_ACCURACY)].map((m) => Number(m[1])).filter(Number.isFinite);
+  const trialValues = trialAccuracies(body).filter(Number.isFinite);
   if (listValues && listValues.length > 0) {
     best = Math.max(...listValues);
     trials = listValues.length;
@@ -114,7 +179,7 @@ function readAll(text: string): Pick<SanityParse, 'compat' | 'models'> {
       status: reading.status,
       meanAccuracy: reading.accuracy,
       bestAccuracy: reading.best,
-      threshold: SANITY_THRESHOLDS[model] ?? null,
+      threshold: sanityThreshold(model),
       trials: reading.trials,
     });
   }
@@ -122,20 +187,18 @@ function readAll(text: string): Pick<SanityParse, 'compat' | 'models'> {
   if (overall) {
     let summary = text.slice(overall.index + overall[0].length);
     if (summary.endsWith('\n')) summary = summary.slice(0, -1);
-    for (const line of summary.matchAll(OVERALL_LINE)) {
-      const model = line[1];
+    for (const [model, verdict] of overallLines(summary)) {
       if (compat.has(model)) continue;
-      const status: SanityStatus = line[2] === 'PASS' ? 'pass' : 'fail';
+      const status: SanityStatus = verdict === 'PASS' ? 'pass' : 'fail';
       compat.set(model, { model, status, accuracy: null });
       if (!models.has(model)) {
-        models.set(model, { model, status, meanAccuracy: null, bestAccuracy: null, threshold: SANITY_THRESHOLDS[model] ?? null, trials: null });
+        models.set(model, { model, status, meanAccuracy: null, bestAccuracy: null, threshold: sanityThreshold(model), trials: null });
       }
     }
   }
-  for (const line of text.matchAll(SKIPPED_LINE)) {
-    const model = line[1];
+  for (const model of skippedLines(text)) {
     if (!models.has(model)) {
-      models.set(model, { model, status: 'skipped', meanAccuracy: null, bestAccuracy: null, threshold: SANITY_THRESHOLDS[model] ?? null, trials: null });
+      models.set(model, { model, status: 'skipped', meanAccuracy: null, bestAccuracy: null, threshold: sanityThreshold(model), trials: null });
     }
   }
   return { compat: [...compat.values()], models: [...models.values()] };

@@ -33,6 +33,22 @@ export interface ServingResult {
   headerRate: number | null;
 }
 
+/** `---- Section ----` as `^-+[^:]*-+$` reads it: dashes at both ends, no colon (no retrying regex). */
+function isRuler(trimmed: string): boolean {
+  return trimmed.length >= 2 && trimmed.startsWith('-') && trimmed.endsWith('-') && !trimmed.includes(':');
+}
+
+/**
+ * `Label: value` as `^([^:]+):\s*(.*?)\s*$` reads it (label before the first colon, value trimmed and
+ * without a line break inside), without that pattern's quadratic retries over a run of blanks.
+ */
+function labelAndValue(line: string): [string, string, string] | null {
+  const colon = line.indexOf(':');
+  if (colon < 1) return null;
+  const value = line.slice(colon + 1).trim();
+  return /[\n\r\u2028\u2029]/.test(value) ? null : [line, line.slice(0, colon), value];
+}
+
 export function parseServingLog(text: string): ServingResult {
   const out: ServingResult = { metrics: new Map(), problems: [], headerRate: null };
   const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
@@ -51,8 +67,8 @@ export function parseServingLog(text: string): ServingResult {
   }
   for (let i = start + 1; i < end; i++) {
     const line = lines[i].replace(/\r$/, '');
-    if (line.trim() === '' || /^-+[^:]*-+$/.test(line.trim())) continue; // section rulers
-    const m = /^([^:]+):\s*(.*?)\s*$/.exec(line);
+    if (line.trim() === '' || isRuler(line.trim())) continue; // section rulers
+    const m = labelAndValue(line);
     if (!m) {
       out.problems.push({ line: i + 1, message: `unrecognised line "${line.trim()}" in result block; skipped` });
       continue;

@@ -70,3 +70,11 @@ function decide(text: string): TimingSummaryResult {
   if (text.includes('All logs already complete - skipping server startup')) decided.skippedReason = 'csv regenerated';
   return decided;
 }
+
+/**
+ * A re-run that only regenerated the CSVs ("All logs already complete - skipping server startup")
+ * and measured nothing: it carries no result for the task (issue 16: it never shadows one that does).
+ */
+export function isRegenerationStub(result: TimingSummaryResult): boolean {
+  return result.skippedReason === 'csv regenerated' && result.gsm8kAccuracy === null;
+}

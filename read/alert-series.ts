@@ -7,7 +7,7 @@
  * name (the rocm700 dir over rocm630 when both ran).
  */
 import type { MetricPointRow } from './perf';
-import { gsm8kThreshold } from '../core/catalogue';
+import { gsm8kThreshold } from '../core/tasks';
 import { evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from '../core/alert-rules';
 
 const SOURCE_RANK: Record<MetricPointRow['source'], number> = { timing_summary: 0, csv: 1, serving_log: 2 };

@@ -1,13 +1,13 @@
 /**
  * Run-vs-run comparison (SPEC §7.2–7.3 `/compare`, `ci-dash compare`) and the direct comparison of two
- * online-benchmark CSV files. Loading is done by digest/queries.ts; everything else here is pure.
+ * online-benchmark CSV files (the CLI reads and parses them). Loading is done by digest/queries.ts; everything else here is pure.
  */
+import { failureCategoryLabel } from '../core/failure-rules';
 import { isHardware, type Hardware } from '../core/hardware';
-import { taskOrder } from '../core/catalogue';
-import { isRealDate } from '../dashboard/validate';
+import { taskOrder } from '../core/tasks';
+import { isRealDate, compactDate } from '../core/dates';
 import type { Db } from '../database/connection';
-import type { CsvMetrics } from '../parsers/perf-csv';
-import { metricDirection } from '../core/metric-names';
+import { metricDirection, type LoadMetric } from '../core/metric-names';
 import { modeOfResultDir, violates } from '../core/alert-rules';
 import { parseImageTag } from '../core/image-tag';
 import {
@@ -25,7 +25,7 @@ export interface RunRef {
 export function parseRunRef(text: string): RunRef {
   const [hw, rawDate, ...rest] = text.split(':');
   if (!isHardware(hw)) throw new Error(`"${text}": hardware must be mi30x or mi35x (format hw:YYYYMMDD[:machine])`);
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(rawDate ?? '') ? rawDate.replace(/-/g, '') : (rawDate ?? '');
+  const date = compactDate(rawDate ?? '');
   if (!isRealDate(date)) throw new Error(`"${text}": date must be a real date YYYYMMDD (format hw:YYYYMMDD[:machine])`);
   const machine = rest.join(':');
   if (machine && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(machine)) throw new Error(`"${text}": invalid machine name`);
@@ -70,6 +70,8 @@ export interface TaskSide {
   gsm8k: number | null;
   runtimeMinutes: number | null;
   error: string | null;
+  /** Issue 15: `{category label}: {summary}` of a failing task's stored cause. */
+  cause: string | null;
 }
 
 export interface TaskComparison {
@@ -159,7 +161,9 @@ function pts(a: number | null | undefined, b: number | null | undefined): number
 }
 
 function taskSide(t: TaskRow | undefined): TaskSide | null {
-  return t ? { status: t.status ?? 'unknown', gsm8k: t.gsm8k_accuracy, runtimeMinutes: t.runtime_minutes, error: t.failing_line ?? t.error_message } : null;
+  if (!t) return null;
+  const cause = t.status === 'fail' && t.failure_category ? `${failureCategoryLabel(t.failure_category)}: ${t.failure_summary ?? ''}` : null;
+  return { status: t.status ?? 'unknown', gsm8k: t.gsm8k_accuracy, runtimeMinutes: t.runtime_minutes, error: t.failing_line ?? t.error_message, cause };
 }
 
 function provenance(a: RunSnapshot, b: RunSnapshot): ProvenanceRow[] {
@@ -249,8 +253,13 @@ export interface CsvComparison {
   unmatched?: { onlyA: number; onlyB: number };
 }
 
+/** What a compare needs of a parsed online-benchmark CSV (the CLI reads and parses the files). */
+export interface LoadMetricSet {
+  metrics: readonly LoadMetric[];
+}
+
 /** Pairs the (metric, load) cells of two parsed CSVs; order follows file A, then cells only in B. */
-export function compareCsvFiles(a: CsvMetrics, b: CsvMetrics): CsvComparison {
+export function compareCsvFiles(a: LoadMetricSet, b: LoadMetricSet): CsvComparison {
   const key = (m: { metric: string; load_kind: string; load_value: number }) => `${m.metric}|${m.load_kind}|${m.load_value}`;
   const inB = new Map(b.metrics.map((m) => [key(m), m]));
   const inA = new Set(a.metrics.map(key));

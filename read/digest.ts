@@ -5,7 +5,6 @@
  */
 import type { Hardware } from '../core/hardware';
 import { findRun } from './runs';
-import { HttpError } from '../dashboard/validate';
 import { utcTimestamp, type Db } from '../database/connection';
 import type { Selectable } from 'kysely';
 import type { AlertEvent, BenchmarkMetricsTable, BenchmarkResult, PlotAssetsTable, SanityCheckResult, TaskMeta, TestRun } from '../database/schema';
@@ -19,7 +18,11 @@ export type RunRow = TestRun & {
 
 /** A task's compat row with its task_meta facts (all null for rows imported without the extension). */
 export type TaskRow = Pick<BenchmarkResult, 'benchmark_name' | 'status' | 'gsm8k_accuracy' | 'runtime_minutes' | 'error_message' | 'github_detail_log_url'> &
-  Pick<TaskMeta, 'task_exists' | 'result_dir' | 'gsm8k_threshold' | 'below_threshold' | 'failing_line' | 'note'>;
+  Pick<TaskMeta, 'task_exists' | 'result_dir' | 'gsm8k_threshold' | 'below_threshold' | 'failing_line' | 'note'> & {
+    /** Issue 15: the stored cause of a failing task (task_failures). */
+    failure_category: string | null;
+    failure_summary: string | null;
+  };
 
 export type SanityRow = Pick<SanityCheckResult, 'model_name' | 'status' | 'accuracy'> & { threshold: number | null };
 
@@ -53,9 +56,11 @@ export async function runTasks(db: Db, runId: number): Promise<TaskRow[]> {
   return db
     .selectFrom('benchmark_results as b')
     .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .leftJoin('task_failures as f', (j) => j.onRef('f.test_run_id', '=', 'b.test_run_id').onRef('f.task_name', '=', 'b.benchmark_name'))
     .select([
       'b.benchmark_name', 'b.status', 'b.gsm8k_accuracy', 'b.runtime_minutes', 'b.error_message', 'b.github_detail_log_url',
       't.task_exists', 't.result_dir', 't.gsm8k_threshold', 't.below_threshold', 't.failing_line', 't.note',
+      'f.category as failure_category', 'f.summary as failure_summary',
     ])
     .where('b.test_run_id', '=', runId)
     .orderBy('b.benchmark_name')
@@ -156,17 +161,13 @@ export type ResolvedRun = { run: RunRow; machine: string; machines: string[] } |
 
 /** The run of (hw, date) on `machine`, or on the default machine of SPEC §7.1 (the dashboard's rule) when none is named. */
 export async function resolveRun(db: Db, hw: Hardware, date: string, machine: string | null | undefined): Promise<ResolvedRun> {
-  let found: Awaited<ReturnType<typeof findRun>>;
-  try {
-    found = await findRun(db, hw, date, machine);
-  } catch (err) {
-    if (err instanceof HttpError) return { notFound: `${err.message} "${machine}" for ${hw}` };
-    throw err;
-  }
-  if (!found) {
+  const found = await findRun(db, hw, date, machine);
+  if (!found.ok) {
+    if (found.reason === 'unknown_machine') return { notFound: `Unknown machine "${machine}" for ${hw}` };
     return { notFound: machine ? `No run for ${hw} ${date} on machine ${machine}` : `No run ingested for ${hw} ${date}; run \`ci-dash ingest --date ${date} --hardware ${hw}\` first` };
   }
-  return { run: await runMeta(db, found.run), machine: found.run.machine_name ?? '', machines: found.machines };
+  const { run, machines } = found.value;
+  return { run: await runMeta(db, run), machine: run.machine_name ?? '', machines };
 }
 
 /** Machine names seen per hardware (picker suggestions on the compare page). */

@@ -6,7 +6,9 @@
 import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
 import type { HistoryDetail, TestHistoryPayload, TestHistorySeries } from './types';
-import { tasksFor, taskOrder } from '../core/catalogue';
+import { taskNamesFor, taskOrder } from '../core/tasks';
+import { dashed } from '../core/dates';
+import { hasVerdict } from '../core/verdicts';
 import { defaultMachine, listAllDates, runStats } from './runs';
 
 interface NightRun {
@@ -71,7 +73,6 @@ async function cellsOf(db: Db, runIds: number[]): Promise<Map<number, Map<string
   return out;
 }
 
-const dashedDate = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
 
 /** GET /api/test-history/:hw — the last `days` nights with data, oldest first. */
 export async function testHistory(db: Db, hw: Hardware, days: number, opts: { machine?: string | null; until?: string | null } = {}): Promise<TestHistoryPayload> {
@@ -80,7 +81,7 @@ export async function testHistory(db: Db, hw: Hardware, days: number, opts: { ma
     db,
     runs.map((r) => r.id),
   );
-  const names = new Set<string>(tasksFor(hw));
+  const names = new Set<string>(taskNamesFor(hw));
   for (const m of cells.values()) for (const n of m.keys()) names.add(n);
   const ordered = [...names].sort((a, b) => {
     const sa = a.startsWith('Sanity: ');
@@ -94,7 +95,7 @@ export async function testHistory(db: Db, hw: Hardware, days: number, opts: { ma
     const series: TestHistorySeries = { dates: [], status: [], details: [] };
     for (const run of runs) {
       const cell = cells.get(run.id)?.get(name);
-      series.dates.push(dashedDate(run.run_date));
+      series.dates.push(dashed(run.run_date));
       series.status.push(cell ? cell.status : isSanity ? null : 'not_run');
       series.details.push(cell ? cell.detail : null);
     }
@@ -135,7 +136,7 @@ export async function streaks(db: Db, hw: Hardware, date: string, machine: strin
         }
       }
     }
-    const window = st.slice(-14).filter((x): x is 'pass' | 'fail' => x === 'pass' || x === 'fail');
+    const window = st.slice(-14).filter(hasVerdict);
     for (let i = 1; i < window.length; i++) if (window[i] !== window[i - 1]) facts.flips_14++;
     out[name] = facts;
   }

@@ -6,8 +6,8 @@ import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
 import type { PlotEntry } from './types';
 import { BASELINE_NIGHTS, evaluateSeries, type NightValue, type PerfVerdict } from '../core/alert-rules';
-import { shiftDate } from './runs';
-import { plotBenchmarkName } from '../core/catalogue';
+import { shiftDate } from '../core/dates';
+import { plotBenchmarkName } from '../core/tasks';
 
 export async function availablePlotDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {
   const rows = await db.selectFrom('plot_assets').select('run_date').distinct().where('hardware', '=', hw).orderBy('run_date', 'desc').limit(limit).execute();

@@ -7,9 +7,11 @@ import { sql } from 'kysely';
 import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
 import type { TestRun } from '../database/schema';
-import { HttpError } from '../dashboard/validate';
 import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from './types';
-import { SANITY_THRESHOLDS, formatRuntime, gsm8kThreshold, passRate, taskOrder } from '../core/catalogue';
+import { SANITY_CRON_LOG, SANITY_TASK_NAME, gsm8kThreshold, sanityThreshold, taskOrder } from '../core/tasks';
+import { formatRuntime, passRate, sanityOverall, taskExists } from '../core/verdicts';
+import { shiftDate } from '../core/dates';
+import { apiFailure, groupFailures, runFailures } from './failures';
 
 /** Distinct run dates of one hardware, newest first. */
 export async function listDates(db: Db, hw: Hardware, limit = 90): Promise<string[]> {
@@ -21,12 +23,6 @@ export async function listDates(db: Db, hw: Hardware, limit = 90): Promise<strin
 export async function listAllDates(db: Db, limit = 90): Promise<string[]> {
   const rows = await db.selectFrom('test_runs').select('run_date').distinct().orderBy('run_date', 'desc').limit(limit).execute();
   return rows.map((r) => r.run_date);
-}
-
-/** YYYYMMDD shifted by whole days. */
-export function shiftDate(yyyymmdd: string, days: number): string {
-  const d = new Date(Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8)) + days));
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
 }
 
 /** SPEC §7.1 default machine; null when the hardware has no runs. */
@@ -52,6 +48,12 @@ export async function machinesOn(db: Db, hw: Hardware, date: string): Promise<st
   return rows.map((r) => r.machine_name ?? '');
 }
 
+/** Why no run was found: the night has no row (for that machine), or the machine never ran this hardware. */
+export type RunMissing = 'no_run' | 'unknown_machine';
+
+/** A run-level answer or the reason there is none; the dashboard maps the reason to HTTP, the CLI to its message. */
+export type RunLookup<T> = { ok: true; value: T } | { ok: false; reason: RunMissing };
+
 export interface ResolvedRun {
   run: TestRun;
   machines: string[];
@@ -59,43 +61,21 @@ export interface ResolvedRun {
 
 /**
  * The run of (hw, date) for `machine` (must be one of that night's machines) or for the default
- * machine, falling back to the night's most recently updated row. Null when the night has no row.
+ * machine, falling back to the night's most recently updated row.
  */
-export async function findRun(db: Db, hw: Hardware, date: string, machine?: string | null): Promise<ResolvedRun | null> {
+export async function findRun(db: Db, hw: Hardware, date: string, machine?: string | null): Promise<RunLookup<ResolvedRun>> {
   const runs = await db.selectFrom('test_runs').selectAll().where('hardware', '=', hw).where('run_date', '=', date).orderBy('updated_at', 'desc').orderBy('id', 'desc').execute();
-  if (runs.length === 0) {
-    if (machine) await assertKnownMachine(db, hw, machine);
-    return null;
-  }
+  const hit = machine ? runs.find((r) => r.machine_name === machine) : runs[0];
+  if (!hit) return { ok: false, reason: machine && !(await knownMachine(db, hw, machine)) ? 'unknown_machine' : 'no_run' };
   const machines = runs.map((r) => r.machine_name ?? '').sort();
-  if (machine) {
-    const hit = runs.find((r) => r.machine_name === machine);
-    if (!hit) {
-      await assertKnownMachine(db, hw, machine);
-      return null;
-    }
-    return { run: hit, machines };
-  }
+  if (machine) return { ok: true, value: { run: hit, machines } };
   const preferred = runs.length > 1 ? await defaultMachine(db, hw) : null;
-  return { run: runs.find((r) => r.machine_name === preferred) ?? runs[0], machines };
+  return { ok: true, value: { run: runs.find((r) => r.machine_name === preferred) ?? hit, machines } };
 }
 
-async function assertKnownMachine(db: Db, hw: Hardware, machine: string): Promise<void> {
+async function knownMachine(db: Db, hw: Hardware, machine: string): Promise<boolean> {
   const hit = await db.selectFrom('test_runs').select('id').where('hardware', '=', hw).where('machine_name', '=', machine).executeTakeFirst();
-  if (!hit) throw new HttpError(400, 'Unknown machine');
-}
-
-/** Reads the optional `machine` query value (validated against the DB by findRun). */
-export function parseMachine(value: unknown): string | null {
-  if (value === undefined || value === '') return null;
-  if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) return value;
-  throw new HttpError(400, 'Unknown machine');
-}
-
-/** Ingest-time `exists`, with the fallback for rows imported without task_meta (SPEC §7.1). */
-export function taskExists(taskExists: number | null, status: string | null, runtime: number | null): boolean {
-  if (taskExists !== null) return taskExists === 1;
-  return status !== 'not run' && !(status === 'unknown' && runtime === null);
+  return hit !== undefined;
 }
 
 /** The compat detail URL `tree/log/online/…` points nowhere; use the corrected one (SPEC §4.12, §11 #12). */
@@ -138,21 +118,20 @@ async function loadSanity(db: Db, run: TestRun): Promise<SanityResults | null> {
   const ext = await db.selectFrom('sanity_models').selectAll().where('test_run_id', '=', run.id).orderBy('model_name').execute();
   const models: SanityResults['model_results'] = {};
   if (ext.length > 0) {
-    for (const m of ext) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.mean_accuracy, threshold: m.threshold ?? SANITY_THRESHOLDS[m.model_name] ?? null };
+    for (const m of ext) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.mean_accuracy, threshold: m.threshold ?? sanityThreshold(m.model_name) };
   } else {
     const compat = await db.selectFrom('sanity_check_results').selectAll().where('test_run_id', '=', run.id).orderBy('model_name').execute();
-    for (const m of compat) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.accuracy, threshold: SANITY_THRESHOLDS[m.model_name] ?? null };
+    for (const m of compat) models[m.model_name] = { status: m.status ?? 'unknown', accuracy: m.accuracy, threshold: sanityThreshold(m.model_name) };
   }
   if (Object.keys(models).length === 0) return null;
-  const log = await db.selectFrom('log_files').select(['local_path', 'github_url']).where('test_run_id', '=', run.id).where('log_name', '=', 'sanity_check_nightly.log').executeTakeFirst();
-  const logFile = log ? (log.local_path ? `/logs/${run.hardware}/${run.run_date}/sanity_check_nightly.log` : log.github_url) : null;
+  const log = await db.selectFrom('log_files').select(['local_path', 'github_url']).where('test_run_id', '=', run.id).where('log_name', '=', SANITY_CRON_LOG).executeTakeFirst();
+  const logFile = log ? (log.local_path ? `/logs/${run.hardware}/${run.run_date}/${SANITY_CRON_LOG}` : log.github_url) : null;
   return { model_results: models, log_file: logFile };
 }
 
 /** SPEC §7.2: the Sanity Check pseudo-task. */
 function sanityTask(sanity: SanityResults | null): TaskResult {
-  const statuses = Object.values(sanity?.model_results ?? {}).map((m) => m.status);
-  const status = statuses.includes('fail') ? 'fail' : statuses.includes('pass') ? 'pass' : 'unknown';
+  const status = sanityOverall(Object.values(sanity?.model_results ?? {}).map((m) => m.status));
   return { exists: sanity !== null, status, runtime: null, runtime_minutes: null, error: null, gsm8k_accuracy: null, gsm8k_threshold: null, detail_url: sanity?.log_file ?? null, rule_id: null };
 }
 
@@ -177,16 +156,26 @@ export function runStats(run: Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'fa
   };
 }
 
-/** GET /api/summary/:hw/:date — null when the night was not ingested. */
-export async function getRunSummary(db: Db, repo: string, hw: Hardware, date: string, machine?: string | null): Promise<SummaryPayload | null> {
+/** GET /api/summary/:hw/:date, or why there is none. */
+export async function getRunSummary(db: Db, repo: string, hw: Hardware, date: string, machine?: string | null): Promise<RunLookup<SummaryPayload>> {
   const found = await findRun(db, hw, date, machine);
-  if (!found) return null;
-  const { run, machines } = found;
+  if (!found.ok) return found;
+  const { run, machines } = found.value;
   const meta = await db.selectFrom('run_meta').select('detail_tree_url').where('test_run_id', '=', run.id).executeTakeFirst();
   const tasks = await loadTasks(db, repo, run, meta?.detail_tree_url ?? null);
   const sanity = await loadSanity(db, run);
-  tasks['Sanity Check'] = sanityTask(sanity);
-  return { hardware: hw, date, machine_name: run.machine_name ?? '', machines, task_results: tasks, sanity_results: sanity, stats: runStats(run, sanity) };
+  tasks[SANITY_TASK_NAME] = sanityTask(sanity);
+  // Issue 15: the cause of each failing task (absent when the task did not fail).
+  const failed: Array<{ category: string; task_name: string }> = [];
+  for (const [name, view] of Object.entries(await runFailures(db, run))) {
+    const task = tasks[name];
+    if (task?.status !== 'fail') continue;
+    task.failure = apiFailure(view);
+    task.failure_detail = { label: view.label, same_cause_since: view.same_cause_since, log_href: view.log_href };
+    failed.push({ category: view.category, task_name: name });
+  }
+  const failure_groups = groupFailures(failed);
+  return { ok: true, value: { hardware: hw, date, machine_name: run.machine_name ?? '', machines, task_results: tasks, sanity_results: sanity, stats: runStats(run, sanity), failure_groups } };
 }
 
 /** Run-level facts shown next to the summary on the hardware page. */

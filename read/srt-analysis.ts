@@ -2,7 +2,7 @@
  * Pure analysis of srt runs for the /srt page: Pareto frontier, configuration diff, configuration
  * keys for the frontier trend, and bucketed node-metric series. No I/O; tested on known inputs.
  */
-import { parseSrtMetadata, type SrtRunMetadata } from '../parsers/srt/metadata';
+import type { SrtRunsTable } from '../database/schema';
 
 export interface XY {
   x: number;
@@ -27,22 +27,15 @@ export function paretoFrontier<T extends XY>(points: T[]): T[] {
   return frontier.reverse();
 }
 
-/** The settings two runs are compared on; identity and time fields are left out on purpose. */
-export interface RunSettings {
-  container: string | null;
-  framework_version: string | null;
-  model: string | null;
-  precision: string | null;
-  gpu_type: string | null;
-  topology: string | null;
-  mode: string | null;
-  gpus_total: number | null;
-  isl: number | null;
-  osl: number | null;
-  profiler: string | null;
-  metadata_json: string | null;
-  config_json: string | null;
-}
+/** The srt_runs columns two runs are compared on; identity and time fields are left out on purpose. */
+export const RUN_SETTINGS_COLUMNS = [
+  'container', 'framework_version', 'model', 'precision', 'gpu_type', 'topology', 'mode', 'gpus_total', 'isl', 'osl', 'profiler',
+  'gpus_per_node', 'prefill_nodes', 'decode_nodes', 'agg_nodes', 'prefill_workers', 'decode_workers', 'agg_workers',
+  'gpus_per_prefill', 'gpus_per_decode', 'gpus_per_agg', 'backend_type', 'frontend_type', 'expected_concurrencies', 'config_json',
+] as const satisfies ReadonlyArray<keyof SrtRunsTable>;
+
+/** `expected_concurrencies` is the JSON array text the importer stored. */
+export type RunSettings = Pick<SrtRunsTable, (typeof RUN_SETTINGS_COLUMNS)[number]>;
 
 export interface SettingDifference {
   setting: string;
@@ -68,15 +61,6 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
   }
 }
 
-function metadataOf(json: string | null): SrtRunMetadata | null {
-  if (!json) return null;
-  try {
-    return parseSrtMetadata(json);
-  } catch {
-    return null;
-  }
-}
-
 /** A count of 0 (e.g. `agg_workers: 0` in a disaggregated run) says the same as a file that omits it. */
 function countOrNull(value: number | null | undefined): number | null {
   return value ? value : null;
@@ -84,7 +68,6 @@ function countOrNull(value: number | null | undefined): number | null {
 
 function settingsMap(run: RunSettings): Map<string, string> {
   const out = new Map<string, string>();
-  const meta = metadataOf(run.metadata_json);
   flatten(
     {
       container: run.container,
@@ -98,23 +81,24 @@ function settingsMap(run: RunSettings): Map<string, string> {
       isl: run.isl,
       osl: run.osl,
       benchmark: run.profiler,
-      gpus_per_node: countOrNull(meta?.gpusPerNode),
-      prefill_nodes: countOrNull(meta?.prefillNodes),
-      decode_nodes: countOrNull(meta?.decodeNodes),
-      agg_nodes: countOrNull(meta?.aggNodes),
-      prefill_workers: countOrNull(meta?.prefillWorkers),
-      decode_workers: countOrNull(meta?.decodeWorkers),
-      agg_workers: countOrNull(meta?.aggWorkers),
-      gpus_per_prefill: countOrNull(meta?.gpusPerPrefill),
-      gpus_per_decode: countOrNull(meta?.gpusPerDecode),
-      gpus_per_agg: countOrNull(meta?.gpusPerAgg),
-      backend_type: meta?.backendType,
-      frontend_type: meta?.frontendType,
-      concurrencies: meta?.expectedConcurrencies,
+      gpus_per_node: countOrNull(run.gpus_per_node),
+      prefill_nodes: countOrNull(run.prefill_nodes),
+      decode_nodes: countOrNull(run.decode_nodes),
+      agg_nodes: countOrNull(run.agg_nodes),
+      prefill_workers: countOrNull(run.prefill_workers),
+      decode_workers: countOrNull(run.decode_workers),
+      agg_workers: countOrNull(run.agg_workers),
+      gpus_per_prefill: countOrNull(run.gpus_per_prefill),
+      gpus_per_decode: countOrNull(run.gpus_per_decode),
+      gpus_per_agg: countOrNull(run.gpus_per_agg),
+      backend_type: run.backend_type,
+      frontend_type: run.frontend_type,
     },
     '',
     out,
   );
+  // Stored as the JSON text of the array, which is how the diff spells an array.
+  if (run.expected_concurrencies) out.set('concurrencies', run.expected_concurrencies);
   if (run.config_json) {
     try {
       flatten(JSON.parse(run.config_json), 'config', out);

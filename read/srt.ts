@@ -2,12 +2,12 @@
  * Questions the /srt page asks of srt_runs, srt_points, srt_tags and srt_node_metrics; one function
  * per question, all through Kysely. Filters come in already validated (routes/srt.ts).
  */
+import { toCsv } from '../core/csv';
 import type { Db } from '../database/connection';
 import { utcTimestamp } from '../database/connection';
-import type { SrtPointsTable } from '../database/schema';
-import type { SampleField } from '../parsers/srt/worker-log';
+import type { SrtNodeMetricsTable, SrtPointsTable } from '../database/schema';
 import type { Selectable } from 'kysely';
-import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type Combine, type ConfigDiff, type RangeRow, type TimedValue } from './srt-analysis';
+import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, RUN_SETTINGS_COLUMNS, type Combine, type ConfigDiff, type RangeRow, type TimedValue } from './srt-analysis';
 
 export interface SrtFilters {
   gpu: string | null;
@@ -221,25 +221,16 @@ export const CSV_COLUMNS = [
   'median_tpot_ms', 'p99_tpot_ms', 'mean_itl_ms', 'median_itl_ms', 'p99_itl_ms', 'mean_e2el_ms', 'p99_e2el_ms',
 ] as const satisfies ReadonlyArray<keyof SrtPointRow>;
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const s = String(value);
-  // Leading = + - @ would be formulas in a spreadsheet.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The points of the given runs as CSV, one row per (run, concurrency), with run context columns. */
 export async function pointsCsv(db: Db, runs: SrtRunSummary[]): Promise<string> {
   const byId = new Map(runs.map((r) => [r.job_id, r]));
   const points = await pointsFor(db, runs.map((r) => r.job_id));
   const header = ['run_label', 'gpu_type', 'topology', 'container', 'isl', 'osl', ...CSV_COLUMNS];
-  const lines = [header.join(',')];
-  for (const p of points) {
+  const rows = points.map((p) => {
     const r = byId.get(p.job_id) as SrtRunSummary;
-    lines.push([r.label, r.gpu_type, r.topology, r.container, r.isl, r.osl, ...CSV_COLUMNS.map((c) => p[c])].map(csvCell).join(','));
-  }
-  return `${lines.join('\n')}\n`;
+    return [r.label, r.gpu_type, r.topology, r.container, r.isl, r.osl, ...CSV_COLUMNS.map((c) => p[c])];
+  });
+  return toCsv([header, ...rows], { formulaGuard: true });
 }
 
 export interface RunDetail {
@@ -265,8 +256,7 @@ export async function runDetail(db: Db, jobId: string): Promise<RunDetail | null
 
 /** Settings diff of two runs; null when either does not exist. */
 export async function diffRuns(db: Db, a: string, b: string): Promise<(ConfigDiff & { a: string; b: string }) | null> {
-  const cols = ['job_id', 'container', 'framework_version', 'model', 'precision', 'gpu_type', 'topology', 'mode', 'gpus_total', 'isl', 'osl', 'profiler', 'metadata_json', 'config_json'] as const;
-  const rows = await db.selectFrom('srt_runs').select(cols).where('job_id', 'in', [a, b]).execute();
+  const rows = await db.selectFrom('srt_runs').select(['job_id', ...RUN_SETTINGS_COLUMNS]).where('job_id', 'in', [a, b]).execute();
   const ra = rows.find((r) => r.job_id === a);
   const rb = rows.find((r) => r.job_id === b);
   if (!ra || !rb) return null;
@@ -275,7 +265,8 @@ export async function diffRuns(db: Db, a: string, b: string): Promise<(ConfigDif
 
 // ---- node metrics -------------------------------------------------------------------------------
 
-type NodeColumn = SampleField;
+/** The numeric sample columns of srt_node_metrics (everything but identity, kind, time and ranks). */
+type NodeColumn = Exclude<keyof SrtNodeMetricsTable, 'id' | 'job_id' | 'log_file' | 'node' | 'worker_type' | 'worker_id' | 'kind' | 'ts' | 'dp_rank' | 'tp_rank' | 'ep_rank' | 'pp_rank'>;
 
 /** Which log lines carry each metric and how values of several ranks/workers combine. */
 export const NODE_METRICS: Record<NodeColumn, { kinds: string[]; combine: Combine; label: string }> = {
@@ -490,15 +481,16 @@ export async function frontierTrends(db: Db, runs: SrtRunSummary[], yAxis: YAxis
 
 // ---- tags (write) -------------------------------------------------------------------------------
 
-/** Replaces a run's tags with the user's set; re-imports keep it from then on. False when no such run. */
-export async function replaceRunTags(db: Db, jobId: string, tags: string[]): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx.updateTable('srt_runs').set({ tags_edited_at: utcTimestamp() }).where('job_id', '=', jobId).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await trx.deleteFrom('srt_tags').where('job_id', '=', jobId).execute();
-    if (tags.length > 0) await trx.insertInto('srt_tags').values(tags.map((tag) => ({ job_id: jobId, tag, source: 'user' }))).execute();
-    return true;
-  });
+/**
+ * Replaces a run's tags with the user's set; re-imports keep it from then on. False when no such run.
+ * Three statements that belong together: the caller runs them in one transaction (database/write.ts).
+ */
+export async function replaceRunTags(trx: Db, jobId: string, tags: string[]): Promise<boolean> {
+  const updated = await trx.updateTable('srt_runs').set({ tags_edited_at: utcTimestamp() }).where('job_id', '=', jobId).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await trx.deleteFrom('srt_tags').where('job_id', '=', jobId).execute();
+  if (tags.length > 0) await trx.insertInto('srt_tags').values(tags.map((tag) => ({ job_id: jobId, tag, source: 'user' }))).execute();
+  return true;
 }
 
 // ---- latency ------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
  * JSON payloads of the dashboard API (SPEC §7.2), shared by the routes, the page views and the tests.
  */
 import type { Hardware } from '../core/hardware';
+import type { FailureGroup, TaskFailure } from './failures';
 import type { TaskCounts } from '../database/schema';
 
-export type TaskStatus = 'pass' | 'fail' | 'unknown' | 'not run';
-export type OverallStatus = 'passed' | 'failed' | 'partial' | 'unknown';
+import type { OverallStatus } from '../core/verdicts';
+export type { OverallStatus, TaskStatus } from '../core/verdicts';
 
 export interface TaskResult {
   exists: boolean;
@@ -19,6 +20,10 @@ export interface TaskResult {
   /** Corrected detail link (the compat URL points nowhere for some tasks). */
   detail_url: string | null;
   rule_id: string | null;
+  /** Issue 15: why the task failed; absent when it did not fail (or no log told). */
+  failure?: TaskFailure;
+  /** Display facts of `failure`: category label, first night of the same cause, log view at the line. */
+  failure_detail?: { label: string; same_cause_since: string | null; log_href: string };
 }
 
 export interface SanityModelResult {
@@ -50,6 +55,8 @@ export interface SummaryPayload {
   task_results: Record<string, TaskResult>;
   sanity_results: SanityResults | null;
   stats: RunStats;
+  /** Issue 15: failing tasks grouped by cause category, most frequent first. */
+  failure_groups?: FailureGroup[];
 }
 
 export interface DatesPayload {

@@ -1,5 +1,6 @@
 /** Upstream AMD-vs-NVIDIA coverage reports (SPEC §4.17, §7.2, §7.3), from upstream_ci_* tables. */
 import type { Db } from '../database/connection';
+import { dashed, shiftDate } from '../core/dates';
 import type { UpstreamReportPayload, UpstreamTrendPoint } from './types';
 
 export async function upstreamDates(db: Db, limit = 90): Promise<string[]> {
@@ -31,7 +32,7 @@ export async function upstreamTrends(db: Db, days: number): Promise<UpstreamTren
   const newest = await db.selectFrom('upstream_ci_reports').select((eb) => eb.fn.max('report_date').as('d')).executeTakeFirst();
   if (!newest?.d) return [];
   const d = newest.d;
-  const start = new Date(Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8)) - (days - 1))).toISOString().slice(0, 10).replace(/-/g, '');
+  const start = shiftDate(d, -(days - 1));
   const rows = await db
     .selectFrom('upstream_ci_reports')
     .select(['report_date', 'amd_total', 'nvidia_total', 'coverage_pct'])
@@ -42,7 +43,7 @@ export async function upstreamTrends(db: Db, days: number): Promise<UpstreamTren
     .execute();
   return rows.map((r) => ({
     date: r.report_date,
-    date_formatted: `${r.report_date.slice(0, 4)}-${r.report_date.slice(4, 6)}-${r.report_date.slice(6, 8)}`,
+    date_formatted: dashed(r.report_date),
     amd_tests: r.amd_total ?? 0,
     nvidia_tests: r.nvidia_total ?? 0,
     coverage: r.coverage_pct,

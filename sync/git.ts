@@ -29,7 +29,7 @@ const OUR_GIT_KEYS = [
 /**
  * The per-command auth environment: an `http.<origin>/.extraheader` for the remote's own host, so
  * the token never goes to another host and never lands in any file. Empty without a token or for
- * non-HTTP remotes (local paths, file://, ssh).
+ * non-HTTPS remotes (local paths, file://, ssh); a plain-http remote never gets it (see assertTokenSafe).
  */
 export function gitAuthEnv(repoUrl: string, token: string | null): Record<string, string> {
   if (!token) return {};
@@ -39,7 +39,7 @@ export function gitAuthEnv(repoUrl: string, token: string | null): Record<string
   } catch {
     return {};
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return {};
+  if (url.protocol !== 'https:') return {};
   const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
   return {
     GIT_CONFIG_COUNT: '1',
@@ -52,6 +52,13 @@ export function gitAuthEnv(repoUrl: string, token: string | null): Record<string
 export function assertCleanRepoUrl(repoUrl: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(repoUrl) && !/^ssh:\/\/[^/:@]+@/i.test(repoUrl)) {
     throw new SyncError(`DATA_REPO must not contain credentials (${redactSecrets(repoUrl)}); put the token in GITHUB_TOKEN`);
+  }
+}
+
+/** GITHUB_TOKEN set and DATA_REPO on plain http: the token would cross the network readable; refused. */
+export function assertTokenSafe(repoUrl: string, token: string | null): void {
+  if (token && /^http:\/\//i.test(repoUrl)) {
+    throw new SyncError(`DATA_REPO ${redactSecrets(repoUrl)} is plain http; GITHUB_TOKEN is only ever sent over https (use an https:// URL, or unset GITHUB_TOKEN for a remote that needs none)`);
   }
 }
 
@@ -96,6 +103,7 @@ export class DataClone {
   constructor(private readonly opts: SyncOptions) {
     if (!opts.repo) throw new SyncError('DATA_REPO is not set (clone URL of the data repo); pass --repo or set DATA_REPO');
     assertCleanRepoUrl(opts.repo);
+    assertTokenSafe(opts.repo, opts.token);
     this.env = gitEnvironment(opts);
   }
 

@@ -1,12 +1,14 @@
 /**
- * Merge by ownership (SPEC §6.3 step 5): when another machine pushed since our last sync, the
- * remote copy is the base. Every run this machine owns (its HARDWARE_TYPE and machine name) within
- * the last `mergeDays` days is replaced in the remote copy by the local one, with all of its compat
- * and extension children; everything else stays as the remote has it. Stand-alone tables (plots,
+ * Merge by ownership (SPEC §6.3 step 5, issue 14 #2): when another machine pushed since our last sync,
+ * the remote copy is the base. Every run this machine owns (its HARDWARE_TYPE and machine name) within
+ * the last `mergeDays` days is replaced in the remote copy by the local one, and every older one the
+ * remote lacks is added, each with all of its compat and extension children; everything else stays as
+ * the remote has it (the window limits what is compared, never what is published). Stand-alone tables (plots,
  * upstream reports, alerts, perf, srt, digest log) gain the local rows the remote lacks, by unique
  * key or else by content; ingest provenance comes along with its ids translated.
  * Never "pick a whole binary file side".
  */
+import { shiftDate, todayIn } from '../core/dates';
 import { checkDatabase, checkpoint, openWriter, type Sqlite } from '../database/connection';
 import { logicalDigest } from './digest';
 import { SyncError } from './git';
@@ -15,20 +17,27 @@ import { dataTablesInCopyOrder, quoteIdent, type TableShape } from './tables';
 export interface MergeOwner {
   hardware: string;
   machine: string;
-  /** Runs with run_date >= this YYYYMMDD are owned and replaced. */
+  /** Runs with run_date >= this YYYYMMDD replace the remote's; older ones are added only when the remote lacks them. */
   sinceDate: string;
 }
 
 export interface MergeResult {
+  /** Runs of this machine within the window, written over the remote's. */
   runsReplaced: number;
+  /** Older runs of this machine that the remote lacked, added. */
+  olderRunsAdded: number;
   standaloneRowsAdded: number;
+  /** Local runs (of other machines) the merged copy lacks: installing it over the local DB would drop them. */
+  localRunsLeftOut: number;
   digest: string;
 }
 
+/** `x` is a run of schema `l`; true (1) when schema `main` has a run with the same key. */
+const IN_MAIN = 'EXISTS (SELECT 1 FROM main.test_runs m WHERE m.run_date = x.run_date AND m.hardware = x.hardware AND m.machine_name IS x.machine_name)';
+
 /** `YYYYMMDD` of today minus `days` in `timeZone` (the cron dirs use CT dates). */
 export function cutoffDate(days: number, timeZone: string, now = new Date()): string {
-  const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now).split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10).replace(/-/g, '');
+  return shiftDate(todayIn(timeZone, now), -days);
 }
 
 function copyColumns(t: TableShape, target: TableShape | undefined, skip: string[]): string[] {
@@ -123,9 +132,8 @@ function unionRows(db: Sqlite, t: TableShape, target: TableShape): number {
 function assertNothingStranded(db: Sqlite, owner: MergeOwner): void {
   const stranded = db
     .prepare(
-      `SELECT DISTINCT COALESCE(lr.machine_name, '(none)') AS machine FROM l.test_runs lr
-       WHERE lr.hardware = ? AND lr.run_date >= ?
-         AND NOT EXISTS (SELECT 1 FROM main.test_runs m WHERE m.run_date = lr.run_date AND m.hardware = lr.hardware AND m.machine_name IS lr.machine_name)`,
+      `SELECT DISTINCT COALESCE(x.machine_name, '(none)') AS machine FROM l.test_runs x
+       WHERE x.hardware = ? AND x.run_date >= ? AND NOT ${IN_MAIN}`,
     )
     .all(owner.hardware, owner.sinceDate) as Array<{ machine: string }>;
   if (stranded.length) {
@@ -147,8 +155,8 @@ export function mergeByOwnership(remoteFile: string, localFile: string, owner: M
     const localTables = dataTablesInCopyOrder(db, 'l');
     const mainTables = new Map(dataTablesInCopyOrder(db, 'main').map((t) => [t.name, t]));
     const owned = db
-      .prepare('SELECT id FROM l.test_runs WHERE hardware = ? AND machine_name = ? AND run_date >= ? ORDER BY run_date, id')
-      .all(owner.hardware, owner.machine, owner.sinceDate) as Array<{ id: number }>;
+      .prepare(`SELECT id, run_date >= ? AS recent FROM l.test_runs x WHERE hardware = ? AND machine_name = ? AND (run_date >= ? OR NOT ${IN_MAIN}) ORDER BY run_date, id`)
+      .all(owner.sinceDate, owner.hardware, owner.machine, owner.sinceDate) as Array<{ id: number; recent: number }>;
     let standaloneRowsAdded = 0;
     db.transaction(() => {
       mergeProvenance(db);
@@ -159,6 +167,7 @@ export function mergeByOwnership(remoteFile: string, localFile: string, owner: M
       }
     })();
     assertNothingStranded(db, owner);
+    const localRunsLeftOut = (db.prepare(`SELECT COUNT(*) AS n FROM l.test_runs x WHERE NOT ${IN_MAIN}`).get() as { n: number }).n;
     db.exec('DROP TABLE temp.ingest_map');
     db.exec('DETACH DATABASE l');
     const problems = checkDatabase(db);
@@ -166,7 +175,8 @@ export function mergeByOwnership(remoteFile: string, localFile: string, owner: M
     const digest = logicalDigest(db);
     checkpoint(db);
     db.pragma('journal_mode = DELETE');
-    return { runsReplaced: owned.length, standaloneRowsAdded, digest };
+    const runsReplaced = owned.filter((r) => r.recent).length;
+    return { runsReplaced, olderRunsAdded: owned.length - runsReplaced, standaloneRowsAdded, localRunsLeftOut, digest };
   } finally {
     if (db.open) db.close();
   }

@@ -53,7 +53,8 @@ export async function pull(opts: SyncOptions): Promise<PullResult> {
       return done('up-to-date', `already up to date (${remote.commit.slice(0, 12)})`);
     }
     const local = readableLocalFacts(opts);
-    const localChanges = !!local && local.runs > 0 && hasUnpushedChanges(state, local.digest);
+    // A sample DB (npm start) holds no work of this machine: replaced without --force.
+    const localChanges = !!local && !local.sample && local.runs > 0 && hasUnpushedChanges(state, local.digest);
 
     const incoming = tempPathFor(opts.dbPath, 'pull');
     try {

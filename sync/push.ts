@@ -7,7 +7,8 @@
 import { withLock } from '../database/lock';
 import { discardTemp, installDatabase, prepareIncoming, removeStaleTemps, snapshotDatabase, tempPathFor } from './db-file';
 import { DataClone, SyncError } from './git';
-import { cutoffDate, mergeByOwnership } from './merge';
+import { isLocalSample } from './local';
+import { cutoffDate, mergeByOwnership, type MergeResult } from './merge';
 import type { SyncOptions } from './options';
 import { readSyncState, writeSyncState } from './sidecar';
 
@@ -16,8 +17,31 @@ export interface PushResult {
   message: string;
   remote_commit: string | null;
   merged: boolean;
+  /** Runs of this machine within --merge-days written over the remote's. */
   runs_replaced: number;
+  /** Older runs of this machine the remote lacked, published. */
+  older_runs_added: number;
+  /** Copy of the local DB made before a merged copy replaced it (null: none was needed or asked for). */
+  backup: string | null;
   attempts: number;
+}
+
+/**
+ * Installs the merged copy as the local DB. When it lacks some local run (another machine's run
+ * ingested here), the local file is backed up first, whatever --backup says: never replaced at a loss.
+ */
+async function adoptMerged(merged: string, opts: SyncOptions, m: MergeResult): Promise<string | null> {
+  return installDatabase(merged, opts.dbPath, { backup: opts.backup || m.localRunsLeftOut > 0 });
+}
+
+/** What a merge did, for the push message. */
+function mergeSummary(hardware: string, machine: string, days: number, m: MergeResult, backup: string | null): string {
+  const parts = [`${m.runsReplaced} run(s) of ${hardware}@${machine} from the last ${days} days`];
+  if (m.olderRunsAdded) parts.push(`${m.olderRunsAdded} older run(s) the remote lacked`);
+  let text = `merged ${parts.join(' and ')} into the remote copy`;
+  if (m.localRunsLeftOut) text += `; ${m.localRunsLeftOut} local run(s) of other machines are not on the remote`;
+  if (backup) text += `; local DB backed up to ${backup}`;
+  return text;
 }
 
 export function commitMessage(hw: string, machine: string, now = new Date()): string {
@@ -29,6 +53,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function push(opts: SyncOptions): Promise<PushResult> {
   const hardware = opts.hardware;
   if (!hardware) throw new SyncError('HARDWARE_TYPE is not set; push needs it to know which runs this machine owns');
+  if (isLocalSample(opts.dbPath)) {
+    throw new SyncError(`${opts.dbPath} is the sample database built by \`npm start\` from sample-data/; push never publishes it. Run \`ci-dash sync pull\` to replace it with the real one (or ingest into a new DB file)`);
+  }
   return withLock(opts.lockFile, 'sync push', opts.lockWaitMs, async () => {
     removeStaleTemps(opts.dbPath);
     const clone = new DataClone(opts);
@@ -46,31 +73,32 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
         const tip = await clone.tip();
         if (!tip) throw new SyncError(`branch ${opts.branch} has no commits on the data repo`);
         const result = (status: PushResult['status'], message: string, extra: Partial<PushResult> = {}): PushResult => ({
-          status, message, remote_commit: tip, merged: false, runs_replaced: 0, attempts: attempt, ...extra,
+          status, message, remote_commit: tip, merged: false, runs_replaced: 0, older_runs_added: 0, backup: null, attempts: attempt, ...extra,
         });
         const alreadyThere = digest === state.pushed_digest || digest === state.pulled_digest;
         if (alreadyThere && tip === state.remote_commit) return result('no-changes', 'no database changes');
 
         let file = snapshot;
         let contentDigest = digest;
-        let runsReplaced = 0;
+        let merge: MergeResult | null = null;
         const remote = tip === state.remote_commit ? null : await clone.blobAt(tip);
         if (remote) {
           // Another machine pushed since our last sync: its copy is the base.
-          opts.log(`Remote changed (${tip.slice(0, 12)}); merging runs of ${hardware}@${opts.machine} since ${owner.sinceDate}…`);
+          opts.log(`Remote changed (${tip.slice(0, 12)}); merging runs of ${hardware}@${opts.machine} (since ${owner.sinceDate}, and older ones the remote lacks)…`);
           discardTemp(merged);
           await clone.readBlob(remote.blob, merged);
           const { digest: remoteDigest } = prepareIncoming(merged, `remote database ${opts.pathInRepo} at ${tip.slice(0, 12)}`);
           const m = mergeByOwnership(merged, snapshot, owner);
           if (m.digest === remoteDigest) {
             // Everything we own is already there: adopt the remote copy, nothing to commit.
-            await installDatabase(merged, opts.dbPath, { backup: opts.backup });
+            const backup = await adoptMerged(merged, opts, m);
             writeSyncState(opts.dbPath, { remote_commit: tip, remote_blob: remote.blob, pushed_digest: remoteDigest, pulled_digest: remoteDigest });
-            return result('no-changes', 'no database changes (remote already holds this machine\'s runs; local DB updated from remote)');
+            const note = `${m.localRunsLeftOut ? `; ${m.localRunsLeftOut} local run(s) of other machines are not on the remote` : ''}${backup ? `; local DB backed up to ${backup}` : ''}`;
+            return result('no-changes', `no database changes (remote already holds this machine's runs; local DB updated from remote${note})`, { backup });
           }
           file = merged;
           contentDigest = m.digest;
-          runsReplaced = m.runsReplaced;
+          merge = m;
         }
 
         const commit = await clone.commitOnTip(file, commitMessage(hardware, opts.machine));
@@ -80,15 +108,17 @@ export async function push(opts: SyncOptions): Promise<PushResult> {
         }
         if (await clone.push()) {
           const blob = await clone.blobAt(commit);
-          if (remote) await installDatabase(merged, opts.dbPath, { backup: opts.backup });
+          const backup = merge ? await adoptMerged(merged, opts, merge) : null;
           writeSyncState(opts.dbPath, {
             remote_commit: commit,
             remote_blob: blob?.blob ?? null,
             pushed_digest: contentDigest,
             pulled_digest: remote ? contentDigest : state.pulled_digest,
           });
-          const how = remote ? `merged ${runsReplaced} run(s) of ${hardware}@${opts.machine} into the remote copy` : 'fast-forward';
-          return result('pushed', `Pushed ${commit.slice(0, 12)} (${how})`, { remote_commit: commit, merged: !!remote, runs_replaced: runsReplaced });
+          const how = merge ? mergeSummary(hardware, opts.machine, opts.mergeDays, merge, backup) : 'fast-forward';
+          return result('pushed', `Pushed ${commit.slice(0, 12)} (${how})`, {
+            remote_commit: commit, merged: !!merge, runs_replaced: merge?.runsReplaced ?? 0, older_runs_added: merge?.olderRunsAdded ?? 0, backup,
+          });
         }
         const delay = opts.retryDelaysMs[attempt - 1];
         if (delay === undefined) throw new SyncError(`push rejected ${attempt} times (the remote kept moving); giving up — run \`ci-dash sync push\` again`);

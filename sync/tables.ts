@@ -5,8 +5,11 @@
  */
 import type { Sqlite } from '../database/connection';
 
-/** Not data rows: the schema's own bookkeeping, and ingest provenance (merged separately, with id remapping). */
-export const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'sqlite_sequence', 'ingest_runs', 'ingest_issues']);
+/**
+ * Not data rows: the schema's own bookkeeping, facts about one DB file (`database_meta`, e.g. the
+ * sample mark), and ingest provenance (merged separately, with id remapping).
+ */
+export const BOOKKEEPING_TABLES = new Set(['schema_migrations', 'sqlite_sequence', 'database_meta', 'ingest_runs', 'ingest_issues']);
 
 /** Data that says what happened on one machine, not what the CI runs were: kept and merged, not digested. */
 export const LOG_TABLES = new Set(['digest_log']);

@@ -1,16 +1,10 @@
 /** Explorer result exports (SPEC §8): RFC 4180 CSV and a JSON array of objects. */
+import { toCsv } from '../../core/csv';
 import type { QueryResult } from './protocol';
 
-/** RFC 4180: quote a field containing a comma, quote, CR or LF, doubling inner quotes. NULL is an empty field. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(result: Pick<QueryResult, 'columns' | 'rows'>): string {
-  const lines = [result.columns, ...result.rows].map((row) => row.map(csvField).join(','));
-  return lines.join('\r\n') + '\r\n';
+/** RFC 4180 with CRLF line ends; values exactly as the query returned them (NULL is an empty field). */
+export function explorerCsv(result: Pick<QueryResult, 'columns' | 'rows'>): string {
+  return toCsv([result.columns, ...result.rows], { eol: '\r\n' });
 }
 
 /** Array of objects keyed by column name; numbers stay numbers and NULL stays null. Duplicate names get a suffix. */

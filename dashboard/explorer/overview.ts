@@ -4,14 +4,11 @@
  */
 import type { Db } from '../../database/connection';
 import type { Hardware } from '../../core/hardware';
-import { HttpError } from '../validate';
-import { SANITY_THRESHOLDS, TASK_GROUPS, gsm8kThreshold, passRate, type TaskGroup } from '../../core/catalogue';
-import { defaultMachine, listDates, shiftDate } from '../../read/runs';
-
-/** UI group of a stored task name (SPEC §4.2); names outside the catalogue count as integration tests. */
-export function taskGroup(name: string): TaskGroup {
-  return TASK_GROUPS.find((g) => g.tasks.some((t) => t.name === name))?.group ?? 'Integration Tests';
-}
+import { HttpError } from '../http-error';
+import { gsm8kThreshold, hasPlots, isValidationTask, sanityThreshold, taskGroup } from '../../core/tasks';
+import { passRate } from '../../core/verdicts';
+import { shiftDate } from '../../core/dates';
+import { defaultMachine, listDates } from '../../read/runs';
 
 function percent(fraction: number | null): number | null {
   return fraction === null ? null : Math.round(fraction * 1000) / 10;
@@ -123,14 +120,14 @@ async function selectedRun(db: Db, runId: number) {
       model_name: s.model_name,
       status: s.status,
       accuracy: percent(s.accuracy),
-      threshold: percent(s.threshold ?? SANITY_THRESHOLDS[s.model_name] ?? null),
+      threshold: percent(s.threshold ?? sanityThreshold(s.model_name)),
     })),
     benchmark_results: benchmarks.map((b) => ({
       benchmark_name: b.benchmark_name,
       group: taskGroup(b.benchmark_name),
       status: b.status,
       gsm8k_accuracy: percent(b.gsm8k_accuracy),
-      gsm8k_threshold: percent(b.gsm8k_threshold ?? (/DeepSeek|Grok/.test(b.benchmark_name) ? gsm8kThreshold(b.benchmark_name) : null)),
+      gsm8k_threshold: percent(b.gsm8k_threshold ?? (isValidationTask(b.benchmark_name) ? null : gsm8kThreshold(b.benchmark_name))),
       runtime_minutes: b.runtime_minutes,
       error_message: b.error_message,
       detail_log_url: b.github_detail_log_url,
@@ -165,7 +162,7 @@ async function benchmarksInRange(db: Db, w: RunWindow, test: string) {
     ...r,
     gsm8k_accuracy: percent(gsm8k_accuracy),
     detail_log_url: github_detail_log_url,
-    plot_url: taskGroup(r.benchmark_name) === 'Performance Benchmarks' && plotDates.has(r.run_date) ? `/plots/${w.hw}?date=${r.run_date}` : null,
+    plot_url: hasPlots(r.benchmark_name) && plotDates.has(r.run_date) ? `/plots/${w.hw}?date=${r.run_date}` : null,
   }));
 }
 

@@ -11,15 +11,20 @@ export type PoolOutcome =
   | { kind: 'ok'; json: string }
   | { kind: 'error'; error: string }
   | { kind: 'timeout' }
-  | { kind: 'busy' }
+  /** `client_limit`: that client already has its share queued; `queue_full`: too many waiting; `wait`: no child came free in time. */
+  | { kind: 'busy'; reason: 'client_limit' | 'queue_full' | 'wait'; waitedMs: number }
   | { kind: 'failed'; error: string };
 
 interface Pending {
   id: number;
+  /** The client whose queries run one at a time; null for a query outside that rule. */
+  client: string | null;
+  queuedAt: number;
   job: QueryJob;
   timeoutMs: number;
   resolve: (outcome: PoolOutcome) => void;
   timer?: NodeJS.Timeout;
+  settled?: boolean;
 }
 
 interface Slot {
@@ -46,15 +51,16 @@ export interface PoolOptions {
   size: number;
   /** Queries waiting for a free child beyond this are answered "busy". */
   maxQueued?: number;
-  /** How long a query may wait for a free child. */
+  /** How long a query may wait for its turn (its client's earlier queries and a free child); then "busy". */
   maxWaitMs?: number;
 }
 
 export class ExplorerPool {
   private slots: Slot[] = [];
+  /** Waiting queries, oldest first; a client's queries keep their order. */
   private queue: Pending[] = [];
-  private clientTails = new Map<string, Promise<PoolOutcome>>();
-  private clientWaiting = new Map<string, number>();
+  /** Queries per client, waiting or running. */
+  private perClient = new Map<string, number>();
   private nextId = 1;
   private readonly size: number;
   private readonly maxQueued: number;
@@ -63,7 +69,7 @@ export class ExplorerPool {
   constructor(options: PoolOptions) {
     this.size = Math.max(1, Math.min(2, Math.floor(options.size)));
     this.maxQueued = options.maxQueued ?? 32;
-    this.maxWaitMs = options.maxWaitMs ?? 20_000;
+    this.maxWaitMs = options.maxWaitMs ?? 5_000;
   }
 
   /** Number of child processes alive (tests check that a killed child was replaced, and that close() cleans up). */
@@ -82,36 +88,45 @@ export class ExplorerPool {
 
   /**
    * SPEC §8 "one running query per client": a client's queries run one after the other, so a single
-   * client cannot hold every child with runaway queries; other clients keep a free child.
+   * client cannot hold every child with runaway queries; other clients keep a free child. Every wait
+   * (behind the client's own queries or for a child) is bounded by maxWaitMs: behind a proxy that
+   * hides the client addresses, one user's runaway queries delay the others by at most that.
    */
   runForClient(client: string, job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
-    const waiting = this.clientWaiting.get(client) ?? 0;
-    if (waiting >= MAX_QUERIES_PER_CLIENT) return Promise.resolve({ kind: 'busy' });
-    this.clientWaiting.set(client, waiting + 1);
-    const previous = this.clientTails.get(client) ?? Promise.resolve();
-    const mine = previous.then(() => this.run(job, timeoutMs));
-    this.clientTails.set(client, mine);
-    void mine.then(() => {
-      const left = (this.clientWaiting.get(client) ?? 1) - 1;
-      if (left > 0) this.clientWaiting.set(client, left);
-      else this.clientWaiting.delete(client);
-      if (this.clientTails.get(client) === mine) this.clientTails.delete(client);
-    });
-    return mine;
+    if ((this.perClient.get(client) ?? 0) >= MAX_QUERIES_PER_CLIENT) return Promise.resolve({ kind: 'busy', reason: 'client_limit', waitedMs: 0 });
+    return this.enqueue(client, job, timeoutMs);
   }
 
   run(job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
-    if (this.queue.length >= this.maxQueued) return Promise.resolve({ kind: 'busy' });
+    return this.enqueue(null, job, timeoutMs);
+  }
+
+  private enqueue(client: string | null, job: QueryJob, timeoutMs: number): Promise<PoolOutcome> {
+    if (this.queue.length >= this.maxQueued) return Promise.resolve({ kind: 'busy', reason: 'queue_full', waitedMs: 0 });
+    if (client !== null) this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     return new Promise((resolve) => {
-      const pending: Pending = { id: this.nextId++, job, timeoutMs, resolve };
-      // While queued, the timer bounds the wait; once dispatched it is replaced by the query's limit.
-      pending.timer = setTimeout(() => {
-        this.queue = this.queue.filter((p) => p !== pending);
-        resolve({ kind: 'busy' });
-      }, this.maxWaitMs);
+      const pending: Pending = { id: this.nextId++, client, queuedAt: Date.now(), job, timeoutMs, resolve };
       this.queue.push(pending);
+      this.boundWait(pending);
       this.pump();
     });
+  }
+
+  /**
+   * While queued, a timer bounds the wait behind other queries; once dispatched it is replaced by
+   * the query's limit. Time spent only on children starting up (none is running a query) is not
+   * held against the query.
+   */
+  private boundWait(pending: Pending): void {
+    pending.timer = setTimeout(() => {
+      if (!this.slots.some((s) => s.current)) {
+        this.boundWait(pending);
+        return;
+      }
+      this.queue = this.queue.filter((p) => p !== pending);
+      this.finish(pending, { kind: 'busy', reason: 'wait', waitedMs: Date.now() - pending.queuedAt });
+      this.pump();
+    }, this.maxWaitMs);
   }
 
   /** Kills every child and answers whatever was waiting. The pool can be used again afterwards. */
@@ -128,11 +143,14 @@ export class ExplorerPool {
 
   private pump(): void {
     for (;;) {
-      const pending = this.queue[0];
-      if (!pending) return;
+      if (this.queue.length === 0) return;
       const free = this.slots.find((s) => s.ready && !s.current);
       if (!free) break;
-      this.queue.shift();
+      // The oldest query whose client has none running.
+      const running = new Set(this.slots.map((s) => s.current?.client).filter((c) => c !== null && c !== undefined));
+      const next = this.queue.findIndex((p) => p.client === null || !running.has(p.client));
+      if (next === -1) break;
+      const [pending] = this.queue.splice(next, 1);
       this.dispatch(free, pending);
     }
     // Once in use the pool keeps all its children warm, so a second query never pays for a cold start.
@@ -197,6 +215,13 @@ export class ExplorerPool {
 
   private finish(pending: Pending, outcome: PoolOutcome): void {
     clearTimeout(pending.timer);
+    if (pending.settled) return;
+    pending.settled = true;
+    if (pending.client !== null) {
+      const left = (this.perClient.get(pending.client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(pending.client, left);
+      else this.perClient.delete(pending.client);
+    }
     pending.resolve(outcome);
   }
 

@@ -4,17 +4,17 @@
  * Successful responses are cached in-process with the original's TTLs (§7.1); errors never are.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
 import { TOOL_VERSION } from '../../config';
 import { HARDWARE } from '../../core/hardware';
 import type { AppContext } from '../context';
+import { date, days, hardware, machine, parseRequest, required } from '../params';
+import { TTL, cachedJson } from '../response-cache';
 import { requireAdmin } from '../security';
-import { dbState, requireReadyDb } from '../services/db-state';
-import { requestCacheKey } from '../services/cache';
-import { wireResponse } from '../fast-hits';
-import { HttpError, parseDate, parseDays, parseHardware } from '../validate';
-import { getRunSummary, latestDates, listDates, parseMachine } from '../../read/runs';
+import { dbState } from '../services/db-state';
+import { fileBelow } from '../services/log-files';
+import { getRunSummary, latestDates, listDates, type RunMissing } from '../../read/runs';
 import { testHistory } from '../../read/history';
 import { availablePlotDates, groupPlots, plotAssets } from '../../read/plots';
 import { upstreamDates, upstreamReport, upstreamTrends } from '../../read/upstream';
@@ -22,96 +22,65 @@ import { lastIngest } from '../../read/health';
 import { readSyncState } from '../../sync/sidecar';
 import type { ComparePayload, DatesPayload, HealthPayload, PlotsPayload } from '../../read/types';
 
-/** Cache TTLs of the original, seconds (SPEC §7.1). */
-export const TTL = { summary: 300, dates: 600, plotDates: 3600, upstream: 600, history: 600 } as const;
+const hwParams = z.object({ hw: hardware });
+const hwDateParams = z.object({ hw: hardware, date });
+const machineQuery = z.object({ machine });
+const datesQuery = z.object({ limit: days(90, 90, 'limit') });
+const compareQuery = z.object({ date: required(date, 'Date parameter required') });
+const dateParams = z.object({ date });
+const daysQuery = z.object({ days: days() });
+const historyQuery = z.object({ days: days(), machine });
 
-type Produced = { status: number; body: unknown };
-
-export interface CachedJsonOptions {
-  /** Browser caching; null sends no Cache-Control at all (for routes that never sent one). */
-  cacheControl?: string | null;
-  /** False for a route that also answers over a DB of another schema version (only a missing file is 503). */
-  requireReady?: boolean;
-}
-
-/** Serves from the response cache or produces, caching only 200s. */
-export async function cachedJson(ctx: AppContext, req: Request, res: Response, ttl: number, produce: () => Promise<Produced>, options: CachedJsonOptions = {}): Promise<void> {
-  if (options.requireReady === false) ctx.data.refresh();
-  else requireReadyDb(ctx.data);
-  const key = requestCacheKey(req.path, req.query as Record<string, unknown>);
-  const hit = ctx.data.cache.get(key);
-  const cacheControl = options.cacheControl === undefined ? `public, max-age=${Math.min(ttl, 60)}` : options.cacheControl;
-  if (cacheControl !== null) res.setHeader('Cache-Control', cacheControl);
-  if (hit !== undefined) {
-    res.setHeader('X-Cache', 'hit');
-    res.type('application/json').send(hit);
-    return;
-  }
-  const generation = ctx.data.cache.generation;
-  const { status, body } = await produce();
-  const text = JSON.stringify(body);
-  if (status === 200) ctx.data.cache.set(key, text, ttl, generation, wireResponse(req.app, text, 'application/json; charset=utf-8', cacheControl));
-  else if (cacheControl !== null) res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Cache', 'miss');
-  res.status(status).type('application/json').send(text);
-}
-
-function localPlotExists(baseDir: string | null, relPath: string): boolean {
-  if (!baseDir) return false;
-  const full = path.resolve(baseDir, relPath);
-  if (!full.startsWith(baseDir + path.sep)) return false;
-  try {
-    return fs.statSync(full).isFile();
-  } catch {
-    return false;
-  }
-}
+/** The API's answer when the read model finds no run. */
+const RUN_MISSING: Record<RunMissing, { status: number; body: { error: string } }> = {
+  no_run: { status: 404, body: { error: 'No run for this date' } },
+  unknown_machine: { status: 400, body: { error: 'Unknown machine' } },
+};
 
 export function apiRoutes(ctx: AppContext): Router {
   const router = Router();
   const repo = ctx.settings.GITHUB_REPO;
 
   router.get('/api/summary/:hw/:date', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const date = parseDate(req.params.date);
-    const machine = parseMachine(req.query.machine);
+    const { params, query } = parseRequest(req, { params: hwDateParams, query: machineQuery });
     await cachedJson(ctx, req, res, TTL.summary, async () => {
-      const summary = await getRunSummary(ctx.data.db(), repo, hw, date, machine);
-      return summary ? { status: 200, body: summary } : { status: 404, body: { error: 'No run for this date' } };
+      const summary = await getRunSummary(ctx.data.db(), repo, params.hw, params.date, query.machine);
+      return summary.ok ? { status: 200, body: summary.value } : RUN_MISSING[summary.reason];
     });
   });
 
   router.get('/api/dates/:hw', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const limit = parseDays(req.query.limit, 90, 90);
+    const { params, query } = parseRequest(req, { params: hwParams, query: datesQuery });
     await cachedJson(ctx, req, res, TTL.dates, async () => {
-      const body: DatesPayload = { hardware: hw, dates: await listDates(ctx.data.db(), hw, limit) };
+      const body: DatesPayload = { hardware: params.hw, dates: await listDates(ctx.data.db(), params.hw, query.limit) };
       return { status: 200, body };
     });
   });
 
   router.get('/api/plots/:hw/:date', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const date = parseDate(req.params.date);
+    const { hw, date } = parseRequest(req, { params: hwDateParams }).params;
     await cachedJson(ctx, req, res, TTL.summary, async () => {
       const assets = await plotAssets(ctx.data.db(), hw, date);
-      const body: PlotsPayload = { hardware: hw, date, plots: groupPlots(repo, hw, assets, (a) => localPlotExists(ctx.baseDir, a.rel_path)) };
+      const local = (relPath: string) => ctx.baseDir !== null && fileBelow(ctx.baseDir, relPath) !== null;
+      const body: PlotsPayload = { hardware: hw, date, plots: groupPlots(repo, hw, assets, (a) => local(a.rel_path)) };
       return { status: 200, body };
     });
   });
 
   router.get('/api/available-plot-dates/:hw', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
+    const { hw } = parseRequest(req, { params: hwParams }).params;
     await cachedJson(ctx, req, res, TTL.plotDates, async () => ({ status: 200, body: { hardware: hw, dates: await availablePlotDates(ctx.data.db(), hw) } }));
   });
 
   router.get('/api/compare', async (req, res) => {
-    if (req.query.date === undefined || req.query.date === '') throw new HttpError(400, 'Date parameter required');
-    const date = parseDate(req.query.date);
+    const { date } = parseRequest(req, { query: compareQuery }).query;
     await cachedJson(ctx, req, res, TTL.summary, async () => {
       const db = ctx.data.db();
       const results = {} as ComparePayload['results'];
-      for (const hw of HARDWARE) results[hw] = await getRunSummary(db, repo, hw, date);
+      for (const hw of HARDWARE) {
+        const summary = await getRunSummary(db, repo, hw, date);
+        results[hw] = summary.ok ? summary.value : null;
+      }
       const body: ComparePayload = { date, results };
       return { status: 200, body };
     });
@@ -122,7 +91,7 @@ export function apiRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/upstream-ci/report/:date', async (req, res) => {
-    const date = parseDate(req.params.date);
+    const { date } = parseRequest(req, { params: dateParams }).params;
     await cachedJson(ctx, req, res, TTL.upstream, async () => {
       const report = await upstreamReport(ctx.data.db(), date);
       return report ? { status: 200, body: report } : { status: 404, body: { error: 'No report found for this date' } };
@@ -130,15 +99,13 @@ export function apiRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/upstream-ci/trends', async (req, res) => {
-    const days = parseDays(req.query.days);
+    const { days } = parseRequest(req, { query: daysQuery }).query;
     await cachedJson(ctx, req, res, TTL.upstream, async () => ({ status: 200, body: { trends: await upstreamTrends(ctx.data.db(), days), days } }));
   });
 
   router.get('/api/test-history/:hw', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const days = parseDays(req.query.days);
-    const machine = parseMachine(req.query.machine);
-    await cachedJson(ctx, req, res, TTL.history, async () => ({ status: 200, body: await testHistory(ctx.data.db(), hw, days, { machine }) }));
+    const { params, query } = parseRequest(req, { params: hwParams, query: historyQuery });
+    await cachedJson(ctx, req, res, TTL.history, async () => ({ status: 200, body: await testHistory(ctx.data.db(), params.hw, query.days, { machine: query.machine }) }));
   });
 
   router.get('/health', async (_req, res) => {

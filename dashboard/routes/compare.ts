@@ -4,22 +4,28 @@
  * them into the canonical `a`/`b` URL so every comparison has one address.
  */
 import { Router, type Request } from 'express';
-import { HARDWARE, type Hardware } from '../../core/hardware';
-import { compareRuns, formatPct, formatRunRef, loadRunSnapshot, parseRunRef, type RunComparison, type RunRef } from '../../read/compare';
-import { machinesByHardware } from '../../read/digest';
+import { z } from 'zod';
+import { compactDate } from '../../core/dates';
+import { parseRunRef } from '../../read/compare';
 import type { AppContext } from '../context';
-import { listDates } from '../../read/runs';
-import { HttpError, dashed } from '../validate';
-import { TTL, cachedJson } from './api';
+import { parseRequest, required } from '../params';
+import { TTL, cachedJson } from '../response-cache';
+import { compareDates, compareRefs, compareView } from '../view-models';
 
-function refParam(value: unknown, name: string): RunRef {
-  if (typeof value !== 'string' || value === '') throw new HttpError(400, `Parameter ${name} required (hw:YYYYMMDD[:machine])`);
-  try {
-    return parseRunRef(value);
-  } catch (err) {
-    throw new HttpError(400, `Invalid run reference ${name}: ${(err as Error).message}`);
-  }
+/** `hw:YYYYMMDD[:machine]`, read by the read model's own parser (the CLI uses the same one). */
+function runRef(name: 'a' | 'b') {
+  const reference = z.string(`Invalid run reference ${name}`).transform((value, check) => {
+    try {
+      return parseRunRef(value);
+    } catch (err) {
+      check.addIssue({ code: 'custom', message: `Invalid run reference ${name}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+  return required(reference, `Parameter ${name} required (hw:YYYYMMDD[:machine])`);
 }
+
+const refsQuery = z.object({ a: runRef('a'), b: runRef('b') });
 
 /** The picker's `a_hw`, `a_date`, `a_machine` fields as one reference string, or null when absent. */
 function fromPickerFields(query: Request['query'], side: 'a' | 'b'): string | null {
@@ -27,17 +33,7 @@ function fromPickerFields(query: Request['query'], side: 'a' | 'b'): string | nu
   const date = query[`${side}_date`];
   const machine = query[`${side}_machine`];
   if (typeof hw !== 'string' || typeof date !== 'string') return null;
-  return `${hw}:${date.replace(/-/g, '')}${typeof machine === 'string' && machine ? `:${machine}` : ''}`;
-}
-
-type Compared = { comparison: RunComparison } | { notFound: string };
-
-async function compare(ctx: AppContext, a: RunRef, b: RunRef): Promise<Compared> {
-  const db = ctx.data.db();
-  const [sa, sb] = await Promise.all([loadRunSnapshot(db, a), loadRunSnapshot(db, b)]);
-  if ('notFound' in sa) return sa;
-  if ('notFound' in sb) return sb;
-  return { comparison: compareRuns(sa, sb) };
+  return `${hw}:${compactDate(date)}${typeof machine === 'string' && machine ? `:${machine}` : ''}`;
 }
 
 export function compareRoutes(ctx: AppContext): Router {
@@ -45,19 +41,12 @@ export function compareRoutes(ctx: AppContext): Router {
 
   // A comparison only changes with the data: kept in the response cache (no browser caching, as before).
   router.get('/api/compare-runs', async (req, res) => {
-    const a = refParam(req.query.a, 'a');
-    const b = refParam(req.query.b, 'b');
-    await cachedJson(
-      ctx,
-      req,
-      res,
-      TTL.summary,
-      async () => {
-        const result = await compare(ctx, a, b);
-        return 'notFound' in result ? { status: 404, body: { error: 'No run for this date', detail: result.notFound } } : { status: 200, body: result.comparison };
-      },
-      { cacheControl: null, requireReady: false },
-    );
+    const { a, b } = parseRequest(req, { query: refsQuery }).query;
+    const produce = async () => {
+      const result = await compareRefs(ctx, a, b);
+      return 'notFound' in result ? { status: 404, body: { error: 'No run for this date', detail: result.notFound } } : { status: 200, body: result.comparison };
+    };
+    await cachedJson(ctx, req, res, TTL.summary, produce, { cacheControl: null, requireReady: false });
   });
 
   router.get('/compare', async (req, res) => {
@@ -68,33 +57,17 @@ export function compareRoutes(ctx: AppContext): Router {
       res.redirect(302, `/compare?${params.toString()}`);
       return;
     }
-    const db = ctx.data.db();
-    const dates = Object.fromEntries(await Promise.all(HARDWARE.map(async (hw) => [hw, await listDates(db, hw, 90)] as const))) as Record<Hardware, string[]>;
-    if (req.query.a === undefined && req.query.b === undefined) {
-      // No choice yet: the newest night of mi30x against the one before it.
-      const [newest, previous] = dates.mi30x;
-      if (newest && previous) {
-        res.redirect(302, `/compare?${new URLSearchParams({ a: `mi30x:${previous}`, b: `mi30x:${newest}` }).toString()}`);
-        return;
-      }
-    }
-    const view = { title: 'Compare runs', HARDWARE, dates, machines: await machinesByHardware(db), dashed, formatPct, scripts: ['/static/js/compare.js'] };
-    if (req.query.a === undefined && req.query.b === undefined) {
-      res.render('compare', { ...view, a: null, b: null, comparison: null, notFound: null });
+    const dates = await compareDates(ctx);
+    const chosen = req.query.a !== undefined || req.query.b !== undefined;
+    // No choice yet: the newest night of mi30x against the one before it.
+    const [newest, previous] = dates.mi30x;
+    if (!chosen && newest && previous) {
+      res.redirect(302, `/compare?${new URLSearchParams({ a: `mi30x:${previous}`, b: `mi30x:${newest}` }).toString()}`);
       return;
     }
-    const a = refParam(req.query.a, 'a');
-    const b = refParam(req.query.b, 'b');
-    const result = await compare(ctx, a, b);
-    if ('notFound' in result) res.status(404);
-    res.render('compare', {
-      ...view,
-      a,
-      b,
-      refs: { a: formatRunRef(a), b: formatRunRef(b) },
-      comparison: 'comparison' in result ? result.comparison : null,
-      notFound: 'notFound' in result ? `Not ingested: ${result.notFound}` : null,
-    });
+    const view = await compareView(ctx, dates, chosen ? parseRequest(req, { query: refsQuery }).query : null);
+    if (!view.found) res.status(404);
+    res.render('compare', view.locals);
   });
 
   return router;

@@ -4,16 +4,19 @@
  */
 import type { EventEmitter } from 'node:events';
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../context';
-import { parseDays, parseHardware, parseOptionalDate, HttpError } from '../validate';
-import { ExplorerPool } from '../explorer/pool';
+import { TASK_GROUPS } from '../../core/tasks';
+import { HttpError } from '../http-error';
+import { date, days, hardware, oneOf, orDefault, parseParam, parseRequest, text } from '../params';
+import { ExplorerPool, type PoolOutcome } from '../explorer/pool';
 import { queryTextProblem } from '../explorer/sql-text';
 import { CannedQueryError, coerceParams, loadCannedQueries, type CannedQuery } from '../explorer/canned';
-import { toCsv, toJsonRecords } from '../explorer/export';
+import { explorerCsv, toJsonRecords } from '../explorer/export';
 import { getExplorerOverview } from '../explorer/overview';
 import { getDatabaseSchema, getDatabaseStats } from '../explorer/meta';
 import type { ParamValue, QueryResult } from '../explorer/protocol';
-import { TTL, cachedJson } from './api';
+import { TTL, cachedJson } from '../response-cache';
 
 const pools = new WeakMap<AppContext, ExplorerPool>();
 
@@ -29,38 +32,45 @@ export function explorerPool(ctx: AppContext): ExplorerPool | undefined {
 
 const OVERVIEW_TTL_S = 300;
 
-function singleString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
+const TIMEOUT_MESSAGE = { error: 'Invalid timeout_ms (expected a positive integer of milliseconds)' };
+/** A requested time limit (JSON number or query-string digits); the route caps it at the server's. */
+const timeoutMs = orDefault(
+  z.union([z.number(TIMEOUT_MESSAGE).int(TIMEOUT_MESSAGE).min(1, TIMEOUT_MESSAGE), z.string(TIMEOUT_MESSAGE).regex(/^\d{1,9}$/, TIMEOUT_MESSAGE).transform(Number).refine((n) => n >= 1, TIMEOUT_MESSAGE)], TIMEOUT_MESSAGE),
+  null,
+);
 
-/** The effective limit: the request may only lower the configured default, never exceed the server max. */
-function timeoutFor(ctx: AppContext, raw: unknown): number {
-  const ceiling = Math.min(ctx.settings.EXPLORER_TIMEOUT_MS, ctx.settings.EXPLORER_MAX_TIMEOUT_MS);
-  if (raw === undefined || raw === null || raw === '') return ceiling;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 'Invalid timeout_ms (expected a positive integer of milliseconds)');
-  return Math.min(n, ceiling);
-}
-
-function parseParams(raw: unknown): Record<string, ParamValue> {
-  if (raw === undefined || raw === null || raw === '') return {};
-  let value = raw;
-  if (typeof raw === 'string') {
+/** Named query parameters: an object, or its JSON text (the GET permalink form). */
+const queryParams = z.preprocess(
+  (raw, check) => {
+    if (raw === undefined || raw === null || raw === '') return {};
+    if (typeof raw !== 'string') return raw;
     try {
-      value = JSON.parse(raw);
+      return JSON.parse(raw) as unknown;
     } catch {
-      throw new HttpError(400, 'params must be a JSON object');
+      check.addIssue({ code: 'custom', message: 'params must be a JSON object' });
+      return z.NEVER;
     }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'params must be an object of named values');
-  const out: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new HttpError(400, `Invalid parameter name: ${k.slice(0, 50)}`);
-    if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw new HttpError(400, `Parameter ${k} must be a string, a number or null`);
-    out[k] = v;
-  }
-  return out;
-}
+  },
+  z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    z.union([z.string(), z.number(), z.null()], { error: (issue) => `Parameter ${String(issue.path?.[0] ?? '').slice(0, 50)} must be a string, a number or null` }),
+    { error: (issue) => (issue.code === 'invalid_key' ? `Invalid parameter name: ${String(issue.path?.[0] ?? '').slice(0, 50)}` : 'params must be an object of named values') },
+  ),
+);
+
+const format = oneOf(['csv', 'json'], 'Invalid format (expected csv or json)');
+/** `params` is read separately: a canned query coerces it against its own declaration. */
+const queryBody = z.object({ format, timeout_ms: timeoutMs, name: z.unknown().optional(), query: z.unknown().optional(), params: z.unknown().optional() }, { error: 'Request body must be JSON' });
+const singleString = z.string().optional().catch(undefined);
+const queryString = z.object({ format, timeout_ms: timeoutMs, name: singleString, sql: singleString, params: singleString });
+const overviewQuery = z.object({
+  hardware: orDefault(hardware, 'mi30x'),
+  machine: text('machine'),
+  range: days(7, 90, 'range'),
+  date: orDefault(date, null),
+  test: text('test'),
+});
+const pageQuery = overviewQuery.extend({ sql: singleString, params: singleString });
 
 interface QueryRequest {
   client: string;
@@ -73,7 +83,7 @@ type QueryAnswer = { ok: true; json: string } | { ok: false; status: number; bod
 
 export function explorerRoutes(ctx: AppContext): Router {
   const router = Router();
-  const pool = new ExplorerPool({ size: ctx.settings.EXPLORER_POOL_SIZE, maxWaitMs: ctx.settings.EXPLORER_MAX_TIMEOUT_MS * 2 });
+  const pool = new ExplorerPool({ size: ctx.settings.EXPLORER_POOL_SIZE, maxWaitMs: ctx.settings.EXPLORER_QUEUE_WAIT_MS });
   pools.set(ctx, pool);
   let canned: CannedQuery[] | null = null;
   const cannedQueries = () => (canned ??= loadCannedQueries());
@@ -92,13 +102,18 @@ export function explorerRoutes(ctx: AppContext): Router {
   function resolveCanned(name: unknown, rawParams: unknown): { sql: string; params: Record<string, ParamValue> } {
     const query = cannedQueries().find((q) => q.name === name);
     if (!query) throw new HttpError(400, 'Unknown canned query');
-    const raw = rawParams === undefined ? {} : parseParams(rawParams);
     try {
-      return { sql: query.sql, params: coerceParams(query, raw) };
+      return { sql: query.sql, params: coerceParams(query, parseParam(queryParams, rawParams)) };
     } catch (err) {
       if (err instanceof CannedQueryError) throw new HttpError(400, err.message);
       throw err;
     }
+  }
+
+  /** The effective limit: the request may only lower the configured default, never exceed the server max. */
+  function limitOf(requested: number | null): number {
+    const ceiling = Math.min(ctx.settings.EXPLORER_TIMEOUT_MS, ctx.settings.EXPLORER_MAX_TIMEOUT_MS);
+    return requested === null ? ceiling : Math.min(requested, ceiling);
   }
 
   async function runQuery(request: QueryRequest): Promise<QueryAnswer> {
@@ -128,18 +143,18 @@ export function explorerRoutes(ctx: AppContext): Router {
       case 'timeout':
         return { ok: false, status: 408, body: { error: `Query exceeded the ${request.timeoutMs} ms limit`, sql: echo } };
       case 'busy':
-        return { ok: false, status: 503, body: { error: 'The SQL explorer is busy; try again shortly', sql: echo } };
+        return { ok: false, status: 503, body: { error: busyMessage(outcome), sql: echo } };
       case 'failed':
         return { ok: false, status: 500, body: { error: outcome.error, sql: echo } };
     }
   }
 
-  function send(res: Response, answer: QueryAnswer, format: string | undefined): void {
+  function send(res: Response, answer: QueryAnswer, format: 'csv' | 'json' | null): void {
     res.setHeader('Cache-Control', 'no-store');
     if (!answer.ok) {
       res.status(answer.status).json(answer.body);
     } else if (format === 'csv') {
-      res.attachment('query_results.csv').type('text/csv; charset=utf-8').send(toCsv(JSON.parse(answer.json) as QueryResult));
+      res.attachment('query_results.csv').type('text/csv; charset=utf-8').send(explorerCsv(JSON.parse(answer.json) as QueryResult));
     } else if (format === 'json') {
       res.attachment('query_results.json').type('application/json; charset=utf-8').send(JSON.stringify(toJsonRecords(JSON.parse(answer.json) as QueryResult), null, 2));
     } else {
@@ -148,47 +163,28 @@ export function explorerRoutes(ctx: AppContext): Router {
     }
   }
 
-  function parseFormat(value: unknown): 'csv' | 'json' | undefined {
-    if (value === undefined || value === '') return undefined;
-    if (value === 'csv' || value === 'json') return value;
-    throw new HttpError(400, 'Invalid format (expected csv or json)');
-  }
-
-  router.post('/api/database/query', async (req: Request, res: Response) => {
-    const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      res.status(400).json({ error: 'Request body must be JSON' });
+  /** One query, canned (`name`) or free SQL, as the POST body or the GET permalink spells it. */
+  async function answer(req: Request, res: Response, input: { format: 'csv' | 'json' | null; timeout_ms: number | null; name?: unknown; sql?: unknown; params?: unknown }): Promise<void> {
+    const request = { client: clientOf(req), timeoutMs: limitOf(input.timeout_ms) };
+    if (input.name !== undefined) {
+      send(res, await runQuery({ ...request, ...resolveCanned(input.name, input.params) }), input.format);
       return;
     }
-    const b = body as Record<string, unknown>;
-    const format = parseFormat(b.format);
-    const timeoutMs = timeoutFor(ctx, b.timeout_ms);
-    if (b.name !== undefined) {
-      send(res, await runQuery({ client: clientOf(req), ...resolveCanned(b.name, b.params), timeoutMs }), format);
-      return;
-    }
-    if (typeof b.query !== 'string' || b.query.trim() === '') {
+    if (typeof input.sql !== 'string' || input.sql.trim() === '') {
       res.status(400).json({ error: 'No query provided' });
       return;
     }
-    send(res, await runQuery({ client: clientOf(req), sql: b.query, params: parseParams(b.params), timeoutMs }), format);
+    send(res, await runQuery({ ...request, sql: input.sql, params: parseParam(queryParams, input.params) }), input.format);
+  }
+
+  router.post('/api/database/query', async (req: Request, res: Response) => {
+    const body = parseRequest(req, { body: queryBody }).body;
+    await answer(req, res, { ...body, sql: body.query });
   });
 
   // Permalink and export form: GET /api/database/query?sql=…[&params={json}][&format=csv|json][&timeout_ms=]
   router.get('/api/database/query', async (req: Request, res: Response) => {
-    const format = parseFormat(req.query.format);
-    const timeoutMs = timeoutFor(ctx, singleString(req.query.timeout_ms));
-    const name = singleString(req.query.name);
-    if (name !== undefined) {
-      send(res, await runQuery({ client: clientOf(req), ...resolveCanned(name, singleString(req.query.params)), timeoutMs }), format);
-      return;
-    }
-    const sql = singleString(req.query.sql);
-    if (sql === undefined || sql.trim() === '') {
-      res.status(400).json({ error: 'No query provided' });
-      return;
-    }
-    send(res, await runQuery({ client: clientOf(req), sql, params: parseParams(singleString(req.query.params)), timeoutMs }), format);
+    await answer(req, res, parseRequest(req, { query: queryString }).query);
   });
 
   router.get('/api/database/queries', (_req: Request, res: Response) => {
@@ -196,15 +192,8 @@ export function explorerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/database/overview', async (req: Request, res: Response) => {
-    const hw = parseHardware(singleString(req.query.hardware) ?? 'mi30x');
-    const machineRaw = singleString(req.query.machine);
-    const query = {
-      hw,
-      machine: machineRaw === undefined || machineRaw === '' ? null : machineRaw,
-      range: parseRange(singleString(req.query.range)),
-      date: parseOptionalDate(singleString(req.query.date)),
-      test: singleString(req.query.test) || 'all',
-    };
+    const q = parseRequest(req, { query: overviewQuery }).query;
+    const query = { hw: q.hardware, machine: q.machine, range: q.range, date: q.date, test: q.test ?? 'all' };
     await cachedJson(ctx, req, res, OVERVIEW_TTL_S, async () => ({ status: 200, body: await getExplorerOverview(ctx.data.db(), query) }), { cacheControl: null, requireReady: false });
   });
 
@@ -221,16 +210,18 @@ export function explorerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/database', (req: Request, res: Response) => {
-    const hardware = singleString(req.query.hardware);
+    const q = parseRequest(req, { query: pageQuery }).query;
     const state = {
-      hardware: hardware ? parseHardware(hardware) : 'mi30x',
-      machine: singleString(req.query.machine) ?? '',
-      date: parseOptionalDate(singleString(req.query.date)) ?? '',
-      range: parseRange(singleString(req.query.range)),
-      test: singleString(req.query.test) ?? 'all',
-      sql: singleString(req.query.sql) ?? '',
-      params: singleString(req.query.params) ?? '',
+      hardware: q.hardware,
+      machine: q.machine ?? '',
+      date: q.date ?? '',
+      range: q.range,
+      test: q.test ?? 'all',
+      sql: q.sql ?? '',
+      params: q.params ?? '',
       row_limit: ctx.settings.EXPLORER_ROW_LIMIT,
+      // The run detail's tables, one per UI group of the task catalogue.
+      task_groups: TASK_GROUPS,
     };
     res.render('database', { title: 'Database Explorer', state });
   });
@@ -238,15 +229,12 @@ export function explorerRoutes(ctx: AppContext): Router {
   return router;
 }
 
-/** The client a query belongs to (trust proxy is off, so this is the socket's peer address). */
+/** The client a query belongs to: the socket's peer, or the forwarded address when TRUST_PROXY names the proxy. */
 function clientOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-function parseRange(value: string | undefined): number {
-  try {
-    return parseDays(value, 7, 90);
-  } catch {
-    throw new HttpError(400, 'Invalid range (expected an integer 1..90)');
-  }
+function busyMessage(outcome: Extract<PoolOutcome, { kind: 'busy' }>): string {
+  if (outcome.reason !== 'wait') return 'The SQL explorer is busy; try again shortly';
+  return `The SQL explorer is busy: no query slot came free within ${outcome.waitedMs} ms; try again shortly`;
 }

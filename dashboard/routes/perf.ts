@@ -6,58 +6,69 @@
  */
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { PROJECT_ROOT } from '../../config';
+import { toCsv } from '../../core/csv';
 import { HARDWARE, type Hardware } from '../../core/hardware';
-import { kyselyFor, openWriter } from '../../database/connection';
-import { LockTimeoutError, lockPath, withLock } from '../../database/lock';
 import type { AlertState } from '../../database/schema';
 import type { AppContext } from '../context';
+import { count, days, hardware, oneOf, orDefault, parseRequest, text, texts } from '../params';
 import { requireAdmin } from '../security';
 import { requireReadyDb } from '../services/db-state';
-import { HttpError, dashed, parseDays, parseHardware } from '../validate';
+import { webWrite } from '../services/web-writes';
 import { ALERT_KINDS } from '../../alerts/scan';
-import { ALERT_STATES, MAX_NOTE_CHARS, isAlertState, setAlertState } from '../../alerts/triage';
-import { alertKinds, listAlerts } from '../../read/alerts';
-import { PERF_METRICS, newestRunDate, perfFilterOptions, type PerfFilter, type PerfMetric } from '../../read/perf';
-import { HEADLINE_METRICS, MAX_POINTS, metricsPayload, perfPayload, trendsCatalog } from '../services/perf-views';
-import { SANITY_THRESHOLDS, gsm8kThreshold, tasksFor } from '../../core/catalogue';
-import { nightRuns, testHistory } from '../../read/history';
-import { runStats, shiftDate } from '../../read/runs';
-import { cachedJson } from './api';
+import { ALERT_STATES, MAX_NOTE_CHARS, setAlertState } from '../../alerts/triage';
+import { PERF_METRICS, perfFilterOptions, type PerfFilter } from '../../read/perf';
+import { HEADLINE_METRICS, MAX_POINTS, alertsView, metricsPayload, perfPayload, trendsPayload } from '../services/perf-views';
+import { dashed, shiftDate, utcDate } from '../../core/dates';
+import { cachedJson } from '../response-cache';
 
 const CACHE_TTL_S = 600;
 const PERF_DEFAULT_DAYS = 30;
 const ALERT_LIST_LIMIT = 500;
 
-function text(value: unknown, name: string, max = 200): string | null {
-  if (value === undefined || value === '') return null;
-  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f]/.test(value)) throw new HttpError(400, `Invalid ${name}`);
-  return value;
-}
-
-function texts(value: unknown, name: string): string[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  if (list.length > 20) throw new HttpError(400, `Too many ${name} values`);
-  return list.map((v) => text(v, name)).filter((v): v is string => v !== null);
-}
-
-function integer(value: unknown, name: string): number | null {
-  if (value === undefined || value === '') return null;
-  if (typeof value !== 'string' || !/^\d{1,7}$/.test(value)) throw new HttpError(400, `Invalid ${name} (expected a non-negative integer)`);
-  return Number(value);
-}
-
-function parseMetricName(value: unknown): string | null {
-  if (value === undefined || value === '') return null;
-  if (typeof value === 'string' && /^[a-z0-9_]{1,64}$/.test(value)) return value;
-  throw new HttpError(400, 'Invalid metric');
-}
-
-function parsePerfMetric(value: unknown): PerfMetric {
-  if (value === undefined || value === '') return 'overall_throughput';
-  if (typeof value === 'string' && (PERF_METRICS as readonly string[]).includes(value)) return value as PerfMetric;
-  throw new HttpError(400, `Invalid metric (expected one of ${PERF_METRICS.join(', ')})`);
-}
+const hwParams = z.object({ hw: hardware });
+/** Metric names of /trends and /api/metrics (benchmark_metrics.metric). */
+const metricName = orDefault(z.string({ error: 'Invalid metric' }).regex(/^[a-z0-9_]{1,64}$/, { error: 'Invalid metric' }), null);
+const trendsApiQuery = z.object({ days: days(), compare: z.unknown().optional().transform((v) => v === '1') });
+const trendsQuery = trendsApiQuery.extend({ benchmark: text('benchmark'), metric: metricName, load: count('load') });
+const POINTS_MESSAGE = { error: `Invalid points (expected 2..${MAX_POINTS})` };
+const metricsQuery = z.object({
+  benchmark: text('benchmark'),
+  mode: text('mode'),
+  metric: metricName,
+  load: count('load'),
+  days: days(),
+  points: orDefault(z.string(POINTS_MESSAGE).regex(/^\d{1,7}$/, POINTS_MESSAGE).transform(Number).refine((n) => n >= 2 && n <= MAX_POINTS, POINTS_MESSAGE), MAX_POINTS),
+});
+const perfQuery = z.object({
+  metric: oneOf(PERF_METRICS, `Invalid metric (expected one of ${PERF_METRICS.join(', ')})`, 'overall_throughput'),
+  days: days(PERF_DEFAULT_DAYS, 365),
+  gpu_config: text('gpu_config'),
+  model: texts('model'),
+  variant: texts('variant'),
+  batch_size: count('batch_size'),
+  input_len: count('input_len'),
+  output_len: count('output_len'),
+});
+const alertsQuery = z.object({
+  hw: orDefault(hardware, null),
+  kind: oneOf(ALERT_KINDS, 'Invalid kind'),
+  state: oneOf(ALERT_STATES as [AlertState, ...AlertState[]], 'Invalid state'),
+  days: days(30, 365),
+});
+const STATE_MESSAGE = { error: `Invalid state (expected one of ${ALERT_STATES.join(', ')})` };
+const NOTE_TOO_LONG = { error: `Note too long (max ${MAX_NOTE_CHARS} characters)` };
+const ALERT_ID_MESSAGE = { error: 'Invalid alert id (expected a non-negative integer)' };
+const triageParams = z.object({ id: z.string(ALERT_ID_MESSAGE).regex(/^\d{1,7}$/, ALERT_ID_MESSAGE).transform(Number) });
+const triageBody = z.object({
+  state: z.enum(ALERT_STATES as [AlertState, ...AlertState[]], STATE_MESSAGE),
+  note: z
+    .string({ error: 'Invalid note (expected a string)' })
+    .nullish()
+    .transform((note) => (note && note.trim() !== '' ? note.trim() : null))
+    .refine((note) => note === null || Array.from(note).length <= MAX_NOTE_CHARS, NOTE_TOO_LONG),
+}, STATE_MESSAGE);
 
 /**
  * The shared response cache (routes/api.ts) with this module's TTL and no browser caching: triage
@@ -72,92 +83,54 @@ function page(res: Response, view: string, locals: Record<string, unknown>): voi
   res.render(view, { dashed, ...locals });
 }
 
-function parsePerfFilter(query: Request['query']): PerfFilter & { days: number } {
-  const days = parseDays(query.days, PERF_DEFAULT_DAYS, 365);
-  const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-  return {
-    days,
-    since,
-    gpu_config: text(query.gpu_config, 'gpu_config'),
-    models: texts(query.model, 'model'),
-    variants: texts(query.variant, 'variant'),
-    batch_size: integer(query.batch_size, 'batch_size'),
-    input_len: integer(query.input_len, 'input_len'),
-    output_len: integer(query.output_len, 'output_len'),
-  };
-}
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  // A leading = + - @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** The perf filter of the URL, with the first date of its window. */
+function perfFilter(q: z.output<typeof perfQuery>): PerfFilter & { days: number } {
+  const since = dashed(shiftDate(utcDate(new Date()), -(q.days - 1)));
+  return { days: q.days, since, gpu_config: q.gpu_config, models: q.model, variants: q.variant, batch_size: q.batch_size, input_len: q.input_len, output_len: q.output_len };
 }
 
 export function perfRoutes(ctx: AppContext): Router {
   const router = Router();
   // chartjs-plugin-zoom (and hammerjs, which it needs for pan gestures) from our own server.
   router.use('/static/vendor/chartjs-plugin-zoom', express.static(path.join(PROJECT_ROOT, 'node_modules', 'chartjs-plugin-zoom', 'dist'), { maxAge: '1d' }));
-  const hammer = path.join(PROJECT_ROOT, 'node_modules', 'hammerjs', 'hammer.min.js');
+  // Resolved like any dependency (hoisted or nested node_modules), declared in package.json.
+  const hammer = require.resolve('hammerjs/hammer.min.js');
   router.get('/static/vendor/hammerjs/hammer.min.js', (_req, res) => res.sendFile(hammer, { maxAge: '1d' }));
 
   router.get('/trends/:hw', (req, res) => {
-    const hw = parseHardware(req.params.hw);
+    const { params, query } = parseRequest(req, { params: hwParams, query: trendsQuery });
     requireReadyDb(ctx.data);
-    const days = parseDays(req.query.days);
+    const hw = params.hw;
     page(res, 'trends', {
       title: `${hw.toUpperCase()} Trends`,
       hw,
       otherHw: HARDWARE.find((h) => h !== hw),
-      days,
-      filters: { benchmark: text(req.query.benchmark, 'benchmark') ?? '', metric: parseMetricName(req.query.metric) ?? '', load: integer(req.query.load, 'load') ?? '', compare: req.query.compare === '1' ? '1' : '' },
+      days: query.days,
+      filters: { benchmark: query.benchmark ?? '', metric: query.metric ?? '', load: query.load ?? '', compare: query.compare ? '1' : '' },
       headline: HEADLINE_METRICS,
       scripts: ['/static/vendor/chart.js/chart.umd.js', '/static/vendor/hammerjs/hammer.min.js', '/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js', '/static/js/trends.js'],
     });
   });
 
   router.get('/api/trends/:hw', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const days = parseDays(req.query.days);
+    const { params, query } = parseRequest(req, { params: hwParams, query: trendsApiQuery });
     // compare=1: the page overlays the other hardware, so its charts are listed too.
-    const overlay = req.query.compare === '1' ? (HARDWARE.find((h) => h !== hw) as Hardware) : null;
-    await cachedPerfJson(ctx, req, res, async () => {
-      const db = ctx.data.db();
-      const runs = await nightRuns(db, hw, days);
-      const history = await testHistory(db, hw, days);
-      return {
-        hardware: hw,
-        days,
-        nights: runs.map((r) => ({ date: r.run_date, machine_name: r.machine_name, ...runStats(r) })),
-        test_history: history.test_history,
-        gsm8k_thresholds: Object.fromEntries(tasksFor(hw).map((t) => [t, gsm8kThreshold(t)])),
-        sanity_thresholds: SANITY_THRESHOLDS,
-        catalog: await trendsCatalog(db, hw, days, overlay),
-      };
-    });
+    const overlay = query.compare ? (HARDWARE.find((h) => h !== params.hw) as Hardware) : null;
+    await cachedPerfJson(ctx, req, res, () => trendsPayload(ctx.data.db(), params.hw, query.days, overlay));
   });
 
   router.get('/api/metrics/:hw', async (req, res) => {
-    const hw = parseHardware(req.params.hw);
-    const q = {
-      benchmark: text(req.query.benchmark, 'benchmark'),
-      mode: text(req.query.mode, 'mode'),
-      metric: parseMetricName(req.query.metric),
-      load: integer(req.query.load, 'load'),
-      days: parseDays(req.query.days),
-      points: integer(req.query.points, 'points') ?? MAX_POINTS,
-    };
-    if (q.points < 2 || q.points > MAX_POINTS) throw new HttpError(400, `Invalid points (expected 2..${MAX_POINTS})`);
-    await cachedPerfJson(ctx, req, res, () => metricsPayload(ctx.data.db(), hw, q));
+    const { params, query } = parseRequest(req, { params: hwParams, query: metricsQuery });
+    await cachedPerfJson(ctx, req, res, () => metricsPayload(ctx.data.db(), params.hw, query));
   });
 
   router.get('/perf', async (req, res) => {
+    const { query } = parseRequest(req, { query: perfQuery });
     requireReadyDb(ctx.data);
-    const metric = parsePerfMetric(req.query.metric);
-    const f = parsePerfFilter(req.query);
+    const f = perfFilter(query);
     page(res, 'perf', {
       title: 'Nightly perf metrics',
-      metric,
+      metric: query.metric,
       metrics: PERF_METRICS,
       filter: f,
       options: await perfFilterOptions(ctx.data.db(), f.since),
@@ -166,81 +139,44 @@ export function perfRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/perf', async (req, res) => {
-    const metric = parsePerfMetric(req.query.metric);
-    const f = parsePerfFilter(req.query);
-    await cachedPerfJson(ctx, req, res, () => perfPayload(ctx.data.db(), metric, f, MAX_POINTS));
+    const { query } = parseRequest(req, { query: perfQuery });
+    await cachedPerfJson(ctx, req, res, () => perfPayload(ctx.data.db(), query.metric, perfFilter(query), MAX_POINTS));
   });
 
   // The rows of the chart's filters, one line per point; not downsampled like the chart's JSON.
   router.get('/api/perf.csv', async (req, res) => {
+    const { query } = parseRequest(req, { query: perfQuery });
     requireReadyDb(ctx.data);
-    const metric = parsePerfMetric(req.query.metric);
-    const payload = await perfPayload(ctx.data.db(), metric, parsePerfFilter(req.query), null);
-    const lines = [['run_date', 'run_id', 'commit_sha', 'gpu_config', 'model', 'variant', 'batch_size', 'input_len', 'output_len', metric].join(',')];
-    for (const s of payload.series) for (const p of s.points) lines.push([p.run_date, p.run_id, p.commit_sha, s.gpu_config, s.model, s.variant, s.batch_size, s.input_len, s.output_len, p.value].map(csvCell).join(','));
+    const metric = query.metric;
+    const payload = await perfPayload(ctx.data.db(), metric, perfFilter(query), null);
+    const header = ['run_date', 'run_id', 'commit_sha', 'gpu_config', 'model', 'variant', 'batch_size', 'input_len', 'output_len', metric];
+    const rows = payload.series.flatMap((s) => s.points.map((p) => [p.run_date, p.run_id, p.commit_sha, s.gpu_config, s.model, s.variant, s.batch_size, s.input_len, s.output_len, p.value]));
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="perf-${metric}.csv"`);
-    res.send(`${lines.join('\n')}\n`);
+    res.send(toCsv([header, ...rows], { formulaGuard: true }));
   });
 
-  function alertFilter(query: Request['query']) {
-    const hw = query.hw === undefined || query.hw === '' ? null : parseHardware(query.hw);
-    const kind = text(query.kind, 'kind');
-    if (kind !== null && !(ALERT_KINDS as readonly string[]).includes(kind)) throw new HttpError(400, 'Invalid kind');
-    const state = text(query.state, 'state');
-    if (state !== null && !isAlertState(state)) throw new HttpError(400, 'Invalid state');
-    const days = parseDays(query.days, 30, 365);
-    return { hw, kind, state: state as AlertState | null, days };
-  }
-
-  async function alertsSince(days: number): Promise<string | null> {
-    const newest = (await Promise.all(HARDWARE.map((h) => newestRunDate(ctx.data.db(), h)))).filter((d): d is string => !!d).sort().pop();
-    return newest ? shiftDate(newest, -(days - 1)) : null;
-  }
-
   router.get('/alerts', async (req, res) => {
+    const { query } = parseRequest(req, { query: alertsQuery });
     requireReadyDb(ctx.data);
-    const f = alertFilter(req.query);
-    const db = ctx.data.db();
-    const events = await listAlerts(db, { ...f, since: await alertsSince(f.days), limit: ALERT_LIST_LIMIT });
-    page(res, 'alerts', { title: 'Alerts', filter: f, events, kinds: [...new Set([...ALERT_KINDS, ...(await alertKinds(db))])], states: ALERT_STATES, hardware: HARDWARE, limit: ALERT_LIST_LIMIT, scripts: ['/static/js/alerts.js'] });
+    const { events, kinds } = await alertsView(ctx.data.db(), query, ALERT_LIST_LIMIT);
+    page(res, 'alerts', { title: 'Alerts', filter: query, events, kinds, states: ALERT_STATES, hardware: HARDWARE, limit: ALERT_LIST_LIMIT, scripts: ['/static/js/alerts.js'] });
   });
 
   router.get('/api/alerts', async (req, res) => {
-    const f = alertFilter(req.query);
-    await cachedPerfJson(ctx, req, res, async () => ({ ...f, events: await listAlerts(ctx.data.db(), { ...f, since: await alertsSince(f.days), limit: ALERT_LIST_LIMIT }) }));
+    const { query } = parseRequest(req, { query: alertsQuery });
+    await cachedPerfJson(ctx, req, res, async () => ({ ...query, events: (await alertsView(ctx.data.db(), query, ALERT_LIST_LIMIT)).events }));
   });
 
   router.post('/api/alerts/:id/state', requireAdmin(ctx.settings.ADMIN_TOKEN, 0), async (req, res) => {
-    const id = integer(req.params.id, 'alert id');
-    const body = (req.body ?? {}) as { state?: unknown; note?: unknown };
-    if (!isAlertState(body.state)) throw new HttpError(400, `Invalid state (expected one of ${ALERT_STATES.join(', ')})`);
-    if (body.note !== undefined && body.note !== null && typeof body.note !== 'string') throw new HttpError(400, 'Invalid note (expected a string)');
-    const note = typeof body.note === 'string' && body.note.trim() !== '' ? body.note.trim() : null;
-    if (note !== null && Array.from(note).length > MAX_NOTE_CHARS) throw new HttpError(400, `Note too long (max ${MAX_NOTE_CHARS} characters)`);
-    const state = body.state;
+    const { params, body } = parseRequest(req, { params: triageParams, body: triageBody });
+    const { id } = params;
+    const { state, note } = body;
     requireReadyDb(ctx.data);
-    let found: boolean;
-    try {
-      found = await withLock(lockPath(ctx.settings.LOCK_DIR, ctx.data.dbPath), 'alert triage', 5_000, async () => {
-        const db = kyselyFor(openWriter(ctx.data.dbPath, { migrate: false }));
-        try {
-          return await setAlertState(db, id as number, state, note);
-        } finally {
-          await db.destroy();
-        }
-      });
-    } catch (err) {
-      if (err instanceof LockTimeoutError) {
-        res.status(409).json({ error: 'Database is busy (ingest or sync running); try again shortly' });
-        return;
-      }
-      throw err;
-    }
+    const found = await webWrite(ctx, 'alert triage', (trx) => setAlertState(trx, id, state, note));
     if (!found) {
       res.status(404).json({ error: 'No alert with this id' });
       return;
     }
-    ctx.data.cache.clear();
     res.json({ success: true, id, state, note });
   });
 

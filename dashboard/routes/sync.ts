@@ -6,23 +6,23 @@
 import { Router, type Response } from 'express';
 import { redactSecrets } from '../../core/redact';
 import { LockTimeoutError } from '../../database/lock';
+import { withWriteLock } from '../../database/write';
 import { fileFacts } from '../../sync/db-file';
 import { SyncError } from '../../sync/git';
 import { resolveSyncOptions } from '../../sync/options';
 import { pull } from '../../sync/pull';
 import type { AppContext } from '../context';
 import { requireAdmin } from '../security';
+import { webWriteTarget } from '../services/web-writes';
 
-/** A web request never waits long for the lock: a busy lock is answered with 409 at once. */
-const WEB_LOCK_WAIT_MS = 2_000;
 const BUSY = 'Another sync or ingest is running; try again shortly';
 
 export function syncRoutes(ctx: AppContext): Router {
   const router = Router();
   const gate = requireAdmin(ctx.settings.ADMIN_TOKEN);
 
-  // The shared lock is re-entrant within a process, so two overlapping requests here (refresh and
-  // its alias have separate rate limits) must be kept apart in-process.
+  // A refresh already running answers a second one (refresh and its alias have separate rate limits)
+  // with 409 at once instead of queueing another pull behind it.
   let running = false;
   const refresh = async (_req: unknown, res: Response): Promise<void> => {
     if (running) {
@@ -38,19 +38,16 @@ export function syncRoutes(ctx: AppContext): Router {
   };
 
   const runPull = async (res: Response): Promise<void> => {
-    const opts = resolveSyncOptions(ctx.settings, ctx.data.dbPath, {
-      lockWaitMs: Math.min(WEB_LOCK_WAIT_MS, ctx.settings.LOCK_WAIT_MS),
-    });
+    const target = webWriteTarget(ctx);
+    const opts = resolveSyncOptions(ctx.settings, ctx.data.dbPath, { lockWaitMs: target.waitMs });
     try {
-      const result = await pull(opts);
-      ctx.data.invalidate();
+      const result = await withWriteLock(target, 'refresh (sync pull)', () => pull(opts));
       res.json({
         success: true,
         message: result.status === 'updated' ? 'Database refreshed successfully' : `Database refreshed successfully (${result.message})`,
         database: fileFacts(opts.dbPath),
       });
     } catch (err) {
-      ctx.data.invalidate();
       if (err instanceof LockTimeoutError) {
         res.status(409).json({ success: false, error: BUSY });
         return;

@@ -1,36 +1,30 @@
 /**
- * In-process LRU for API responses (SPEC §7.1): bounded by bytes, per-entry TTL, only successful
- * responses are stored, the whole cache is dropped when the DB changes.
+ * In-process response cache (SPEC §7.1): successful GET answers (JSON and rendered pages) kept as
+ * they went on the wire, bounded by bytes, with a TTL per entry, dropped whole when the DB changes.
+ * The LRU bookkeeping is lru-cache's; this class adds the generation rule below.
  */
-/** A cached 200 as it goes on the wire, for the cache hits answered before express (dashboard/fast-hits.ts). */
-export interface WireResponse {
+import { LRUCache } from 'lru-cache';
+
+/** A cached 200: every header it went out with (names in lower case) and the body. */
+export interface CachedResponse {
   headers: Readonly<Record<string, string>>;
   body: Buffer;
 }
 
-interface Entry {
-  /** The body as text; null when the entry has a wire form, which holds the same bytes. */
-  body: string | null;
-  bytes: number;
-  expires: number;
-  wire?: WireResponse;
-}
-
 export class ResponseCache {
-  private entries = new Map<string, Entry>();
-  private bytes = 0;
+  private readonly lru: LRUCache<string, CachedResponse>;
   private gen = 0;
 
-  constructor(private readonly maxBytes: number) {}
-
-  get(key: string): string | undefined {
-    const hit = this.hit(key);
-    return hit && (hit.body ?? hit.wire?.body.toString('utf8'));
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache<string, CachedResponse>({
+      maxSize: maxBytes,
+      // The body dominates; the key is counted so that many tiny answers still meet the bound.
+      sizeCalculation: (value, key) => value.body.length + key.length + 1,
+    });
   }
 
-  /** The wire form of an entry stored with one. */
-  getWire(key: string): WireResponse | undefined {
-    return this.hit(key)?.wire;
+  get(key: string): CachedResponse | undefined {
+    return this.lru.get(key);
   }
 
   /** Moves on every clear(); see set(). */
@@ -39,52 +33,22 @@ export class ResponseCache {
   }
 
   /**
-   * Stores a body. Pass the `generation` read before producing it: a body built from data that
-   * changed meanwhile (the cache was cleared since) is not stored, or it would outlive the change.
+   * Stores an answer. Pass the `generation` read before producing it: an answer built from data
+   * that changed meanwhile (the cache was cleared since) is not stored, or it would outlive the change.
    */
-  set(key: string, body: string, ttlSeconds: number, generation: number, wire?: WireResponse): void {
+  set(key: string, value: CachedResponse, ttlSeconds: number, generation: number): void {
     if (generation !== this.gen) return;
-    // The body is kept once: as the wire form's bytes when there is one.
-    const bytes = (wire ? wire.body.length : Buffer.byteLength(body)) + key.length;
-    if (bytes > this.maxBytes) return;
-    this.delete(key);
-    this.entries.set(key, { body: wire ? null : body, bytes, expires: Date.now() + ttlSeconds * 1000, wire });
-    this.bytes += bytes;
-    for (const oldest of this.entries.keys()) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(oldest);
-    }
+    // lru-cache refuses (does not store) an entry bigger than the whole bound.
+    this.lru.set(key, value, { ttl: ttlSeconds * 1000 });
   }
 
   clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
+    this.lru.clear();
     this.gen++;
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  private hit(key: string): Entry | undefined {
-    const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    if (hit.expires < Date.now()) {
-      this.delete(key);
-      return undefined;
-    }
-    // Re-insert to mark as most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit;
-  }
-
-  private delete(key: string): void {
-    const e = this.entries.get(key);
-    if (e) {
-      this.bytes -= e.bytes;
-      this.entries.delete(key);
-    }
+    return this.lru.size;
   }
 }
 

@@ -11,6 +11,9 @@ import { ResponseCache } from './cache';
 
 export class DatabaseUnavailableError extends Error {}
 
+/** The file checks (stat calls) run at most this often; commits are checked on every call. */
+export const FILE_RECHECK_MS = 50;
+
 export class DataSource {
   readonly cache: ResponseCache;
   private sqlite: Sqlite | null = null;
@@ -24,7 +27,8 @@ export class DataSource {
   private file = '';
   private dataVersionStmt: BetterSqlite3.Statement | null = null;
 
-  constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024) {
+  /** `clock` is injectable so that tests step past FILE_RECHECK_MS instead of sleeping. */
+  constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024, private readonly clock: () => number = Date.now) {
     this.cache = new ResponseCache(cacheBytes);
   }
 
@@ -35,8 +39,8 @@ export class DataSource {
 
   /** Reopens or invalidates as needed; throws DatabaseUnavailableError when there is no usable file. */
   refresh(): void {
-    const now = Date.now();
-    if (!this.sqlite || now - this.lastCheck >= 50) {
+    const now = this.clock();
+    if (!this.sqlite || now - this.lastCheck >= FILE_RECHECK_MS) {
       this.lastCheck = now;
       this.checkFiles();
     }
@@ -50,7 +54,7 @@ export class DataSource {
     }
   }
 
-  /** File replaced (sync pull renames over it) or sidecar rewritten (a sync): stat calls, so at most every 50 ms. */
+  /** File replaced (sync pull renames over it) or sidecar rewritten (a sync): stat calls, so at most every FILE_RECHECK_MS. */
   private checkFiles(): void {
     let stat: fs.Stats;
     try {

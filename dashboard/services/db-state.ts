@@ -4,7 +4,7 @@
  */
 import type { DataSource } from './data-source';
 import { DatabaseUnavailableError } from './data-source';
-import { HttpError } from '../validate';
+import { HttpError } from '../http-error';
 
 export type DbState = 'missing' | 'ok' | 'needs-migration' | 'too-new';
 

@@ -1,15 +1,21 @@
 /**
  * Assembles the JSON of the performance views from the queries: serving-metric series with baselines,
- * verdicts, triage and downsampling (/api/metrics), and nightly-metrics series (/api/perf and its CSV).
+ * verdicts, triage and downsampling (/api/metrics), nightly-metrics series (/api/perf and its CSV),
+ * the trends JSON and the alerts list.
  */
-import type { Hardware } from '../../core/hardware';
+import { HARDWARE, type Hardware } from '../../core/hardware';
+import type { AlertState } from '../../database/schema';
+import { ALERT_KINDS } from '../../alerts/scan';
+import { SANITY_THRESHOLDS, gsm8kThreshold, taskNamesFor } from '../../core/tasks';
+import { nightRuns, testHistory } from '../../read/history';
 import type { Db } from '../../database/connection';
 import { metricDirection } from '../../core/metric-names';
 import { buildSeries, downsample, evaluate } from '../../read/alert-series';
 import { BASELINE_NIGHTS } from '../../core/alert-rules';
-import { perfAlertsBetween } from '../../read/alerts';
-import { metricCatalog, metricPoints, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../../read/perf';
-import { listDates, shiftDate } from '../../read/runs';
+import { alertKinds, listAlerts, perfAlertsBetween } from '../../read/alerts';
+import { metricCatalog, metricPoints, newestRunDate, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../../read/perf';
+import { listDates, runStats } from '../../read/runs';
+import { shiftDate } from '../../core/dates';
 
 /** Metrics drawn when the URL does not pick one: the four every source has. */
 export const HEADLINE_METRICS = ['e2e_latency_ms', 'ttft_ms', 'itl_ms', 'output_throughput_tok_s'] as const;
@@ -130,4 +136,34 @@ export async function nightPerfTable(db: Db, hw: Hardware, date: string): Promis
     out.push({ benchmark: s.benchmark, mode: s.mode, load_kind: s.load_kind, load_value: s.load_value, metric: s.metric, value: p.value, baseline: p.baseline, delta_pct: p.delta_pct, verdict: p.verdict, direction: metricDirection(s.metric) });
   }
   return out;
+}
+
+/** /api/trends/:hw: the nights' status, per-task history and thresholds, and the perf charts' catalogue. */
+export async function trendsPayload(db: Db, hw: Hardware, days: number, overlay: Hardware | null) {
+  const runs = await nightRuns(db, hw, days);
+  const history = await testHistory(db, hw, days);
+  return {
+    hardware: hw,
+    days,
+    nights: runs.map((r) => ({ date: r.run_date, machine_name: r.machine_name, ...runStats(r) })),
+    test_history: history.test_history,
+    gsm8k_thresholds: Object.fromEntries(taskNamesFor(hw).map((t) => [t, gsm8kThreshold(t)])),
+    sanity_thresholds: SANITY_THRESHOLDS,
+    catalog: await trendsCatalog(db, hw, days, overlay),
+  };
+}
+
+export interface AlertsFilter {
+  hw: Hardware | null;
+  kind: string | null;
+  state: AlertState | null;
+  days: number;
+}
+
+/** The alert events of the filter over its last `days` nights (counted back from the newest run), and every kind to filter by. */
+export async function alertsView(db: Db, f: AlertsFilter, limit: number) {
+  const newest = (await Promise.all(HARDWARE.map((h) => newestRunDate(db, h)))).filter((d): d is string => !!d).sort().pop();
+  const since = newest ? shiftDate(newest, -(f.days - 1)) : null;
+  const events = await listAlerts(db, { ...f, since, limit });
+  return { events, kinds: [...new Set([...ALERT_KINDS, ...(await alertKinds(db))])] };
 }

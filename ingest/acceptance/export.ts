@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Db } from '../../database/connection';
 import { kyselyFor, openReader } from '../../database/connection';
 import { TOOL_VERSION } from '../../config';
+import { readPrefixBytes } from '../read-file';
 import { CHILD_KEYS, CHILD_TABLES, EXPORTED_COLUMNS, type ChildTable, type OracleRow, type OracleRows } from './rows';
 
 const RUN_ORDER = ['test_runs.run_date', 'test_runs.hardware', 'test_runs.machine_name'] as const;
@@ -58,12 +59,5 @@ export function writeExportFile(rows: OracleRows, outPath: string, sourceDb: str
 
 /** SQLite files start with this 16-byte header; anything else is treated as JSON. */
 export function isSqliteFile(filePath: string): boolean {
-  const fd = fs.openSync(filePath, 'r');
-  try {
-    const buf = Buffer.alloc(16);
-    const n = fs.readSync(fd, buf, 0, 16, 0);
-    return n === 16 && buf.toString('latin1') === 'SQLite format 3\0';
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readPrefixBytes(filePath, 16).toString('latin1') === 'SQLite format 3\0';
 }

@@ -2,7 +2,7 @@
  * The oracle's row format (SPEC §12.1): one array per compat table, child rows carrying their parent's
  * `run_date`, `hardware`, `machine_name`; no ids or timestamps. Shared by the scorer and the exporter.
  */
-import fs from 'node:fs';
+import { readBytes } from '../read-file';
 
 export const COMPAT_TABLES = ['test_runs', 'benchmark_results', 'sanity_check_results', 'log_files', 'plot_files'] as const;
 export type CompatTable = (typeof COMPAT_TABLES)[number];
@@ -45,7 +45,7 @@ export interface RowsFile {
 export function readRowsFile(filePath: string): RowsFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(filePath, 'utf8'));
+    parsed = JSON.parse(readBytes(filePath).toString('utf8'));
   } catch (err) {
     throw new RowsFileError(`${filePath}: not a readable JSON file (${(err as Error).message})`);
   }

@@ -14,6 +14,7 @@ import { MetadataError, frameworkVersionOf, parseSrtMetadata, topologyOf, totalG
 import { parseSrtResult, type SrtPoint } from '../../parsers/srt/results';
 import { expectedResultsDirName, isProfilerRun, isResultsDirName, parseRunDirName, runStatus, type RunStatus } from './run-dir';
 import { parseWorkerLog, parseWorkerLogName } from '../../parsers/srt/worker-log';
+import { readBytes, readText } from '../read-file';
 
 /** Bump when parsing changes so every run is re-imported once. */
 const PARSER_VERSION = 'srt-1';
@@ -100,13 +101,9 @@ function fingerprint(runDir: string, files: string[]): string {
     const st = fs.statSync(abs);
     h.update(`\n${rel}\t${st.size}\t`);
     if (isLogFile(rel)) h.update(String(st.mtimeMs));
-    else if (rel.endsWith('.json')) h.update(crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex'));
+    else if (rel.endsWith('.json')) h.update(crypto.createHash('sha256').update(readBytes(abs)).digest('hex'));
   }
   return h.digest('hex');
-}
-
-function readText(abs: string): string {
-  return fs.readFileSync(abs, 'utf8');
 }
 
 interface ParsedRun {
@@ -118,7 +115,8 @@ interface ParsedRun {
   status: RunStatus;
 }
 
-function metadataRow(meta: SrtRunMetadata | null, name: ReturnType<typeof parseRunDirName>): Omit<Insertable<SrtRunsTable>, 'job_id' | 'status' | 'imported_at'> {
+/** The `srt_runs` columns the metadata and the folder name decide; pages read these, never the stored JSON. */
+export function metadataRow(meta: SrtRunMetadata | null, name: ReturnType<typeof parseRunDirName>): Omit<Insertable<SrtRunsTable>, 'job_id' | 'status' | 'imported_at'> {
   return {
     job_name: meta?.jobName ?? null,
     run_ts: meta?.runTs ?? name?.runTs ?? null,
@@ -134,6 +132,9 @@ function metadataRow(meta: SrtRunMetadata | null, name: ReturnType<typeof parseR
     prefill_workers: meta?.prefillWorkers ?? null,
     decode_workers: meta?.decodeWorkers ?? null,
     agg_workers: meta?.aggWorkers ?? null,
+    gpus_per_prefill: meta?.gpusPerPrefill ?? null,
+    gpus_per_decode: meta?.gpusPerDecode ?? null,
+    gpus_per_agg: meta?.gpusPerAgg ?? null,
     container: meta?.container ?? null,
     framework_version: frameworkVersionOf(meta?.container ?? null),
     backend_type: meta?.backendType ?? null,

@@ -206,10 +206,19 @@ export function topologyOf(meta: SrtRunMetadata): string | null {
   return null;
 }
 
+const VERSION_AT = /v?\d+\.\d+(?:\.\d+)?(?:\.?(?:post|rc|dev)\d+)?/y;
+
 /** Framework version named by the container tag (e.g. `lmsysorg/sglang:v0.5.6.post2-rocm630` → `v0.5.6.post2`). */
 export function frameworkVersionOf(container: string | null): string | null {
   if (!container) return null;
   const tag = container.includes(':') ? container.slice(container.lastIndexOf(':') + 1) : container;
-  const m = /v?\d+\.\d+(?:\.\d+)?(?:\.?(?:post|rc|dev)\d+)?/.exec(tag);
-  return m ? m[0] : null;
+  // Tried only where a digit run starts (a match inside a run would also match from its start), so a
+  // long run of digits is not rescanned from every position.
+  for (const run of tag.matchAll(/\d+/g)) {
+    const at = run.index > 0 && tag[run.index - 1] === 'v' ? run.index - 1 : run.index;
+    VERSION_AT.lastIndex = at;
+    const m = VERSION_AT.exec(tag);
+    if (m) return m[0];
+  }
+  return null;
 }

@@ -3,14 +3,30 @@
  * JSON). Per-request arrays are ignored; the derived per-GPU and per-user figures are computed here
  * once so the DB, the API and the CSV all agree.
  */
-import type { SrtLatencyColumn, SrtPointsTable } from '../../database/schema';
-
 export const LATENCY_STATS = ['mean', 'median', 'std', 'p99'] as const;
 export const LATENCY_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
-export const LATENCY_COLUMNS: SrtLatencyColumn[] = LATENCY_METRICS.flatMap((m) => LATENCY_STATS.map((s) => `${s}_${m}_ms` as SrtLatencyColumn));
+export type LatencyColumn = `${(typeof LATENCY_STATS)[number]}_${(typeof LATENCY_METRICS)[number]}_ms`;
+export const LATENCY_COLUMNS: LatencyColumn[] = LATENCY_METRICS.flatMap((m) => LATENCY_STATS.map((s) => `${s}_${m}_ms` as LatencyColumn));
 
-/** One `srt_points` row without its job id: the table's columns are the parser's output. */
-export type SrtPoint = Omit<SrtPointsTable, 'job_id'>;
+/** One concurrency level of a run; ingest stores it as an `srt_points` row (same columns plus the job id). */
+export interface SrtPoint extends Record<LatencyColumn, number | null> {
+  concurrency: number;
+  result_file: string;
+  gpus: number | null;
+  duration: number | null;
+  completed: number | null;
+  num_prompts: number | null;
+  total_input_tokens: number | null;
+  total_output_tokens: number | null;
+  request_throughput: number | null;
+  request_goodput: number | null;
+  output_throughput: number | null;
+  peak_output_tokens_per_s: number | null;
+  total_token_throughput: number | null;
+  output_tps_per_gpu: number | null;
+  total_tps_per_gpu: number | null;
+  tps_per_user: number | null;
+}
 
 export class ResultError extends Error {}
 

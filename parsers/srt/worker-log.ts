@@ -3,8 +3,6 @@
  * Scheduler lines carry a tag `[YYYY-MM-DD HH:MM:SS DPn TPn EPn]`, `[… TPn]` or `[… PPn]`; we keep
  * `Prefill batch`, `Decode batch` and the memory lines (weights, KV cache) as typed samples.
  */
-import type { SrtNodeMetricsTable } from '../../database/schema';
-
 export type WorkerType = 'prefill' | 'decode' | 'frontend';
 export type SampleKind = 'prefill_batch' | 'decode_batch' | 'memory';
 
@@ -14,13 +12,24 @@ export interface WorkerLogName {
   workerId: string;
 }
 
-/** One `srt_node_metrics` row without its run and file identity, plus the line it came from. */
-export type NodeSample = Omit<SrtNodeMetricsTable, 'id' | 'job_id' | 'log_file' | 'node' | 'worker_type' | 'worker_id' | 'kind'> & {
-  kind: SampleKind;
-  line: number;
-};
+/** The numbers a batch or memory line can carry (each null when the line does not say). */
+export const SAMPLE_FIELDS = [
+  'new_seq', 'new_token', 'cached_token', 'num_token', 'token_usage', 'preallocated_usage', 'running_req', 'queue_req',
+  'prealloc_req', 'inflight_req', 'transfer_req', 'input_throughput', 'gen_throughput', 'avail_mem_gb', 'mem_usage_gb',
+  'kv_size_gb', 'kv_tokens',
+] as const;
+export type SampleField = (typeof SAMPLE_FIELDS)[number];
 
-export type SampleField = Exclude<keyof NodeSample, 'kind' | 'ts' | 'line' | 'dp_rank' | 'tp_rank' | 'ep_rank' | 'pp_rank'>;
+/** One sample of a worker log; ingest stores it as an `srt_node_metrics` row with the run and file identity. */
+export type NodeSample = Record<SampleField, number | null> & {
+  kind: SampleKind;
+  ts: string;
+  line: number;
+  dp_rank: number | null;
+  tp_rank: number | null;
+  ep_rank: number | null;
+  pp_rank: number | null;
+};
 
 const LOG_NAME_RE = /^(.+)_(prefill|decode|frontend)_([^.]+)\.(err|out)$/;
 
@@ -30,7 +39,9 @@ export function parseWorkerLogName(fileName: string): WorkerLogName | null {
 }
 
 // One regex for all three tag forms: the rank tokens are optional and ordered DP, TP, EP, PP.
-const TAG_RE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: DP(\d+))?(?: TP(\d+))?(?: EP(\d+))?(?: PP(\d+))?\]\s*(.*)$/;
+// The body after the tag is cut off by hand: `\]\s*(.*)$` retried every split of a run of blanks.
+const TAG_RE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: DP(\d+))?(?: TP(\d+))?(?: EP(\d+))?(?: PP(\d+))?\]/;
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 // Batch-line field names as SGLang prints them → our column.
 const PREFILL_FIELDS: Record<string, SampleField> = {
@@ -66,13 +77,9 @@ const MEMORY_PATTERNS: Array<[RegExp, SampleField]> = [
 
 function emptySample(kind: SampleKind, ts: string, line: number, ranks: Array<string | undefined>): NodeSample {
   const rank = (v: string | undefined) => (v === undefined ? null : Number(v));
-  return {
-    kind, ts, line,
-    dp_rank: rank(ranks[0]), tp_rank: rank(ranks[1]), ep_rank: rank(ranks[2]), pp_rank: rank(ranks[3]),
-    new_seq: null, new_token: null, cached_token: null, num_token: null, token_usage: null, preallocated_usage: null,
-    running_req: null, queue_req: null, prealloc_req: null, inflight_req: null, transfer_req: null,
-    input_throughput: null, gen_throughput: null, avail_mem_gb: null, mem_usage_gb: null, kv_size_gb: null, kv_tokens: null,
-  };
+  const sample = { kind, ts, line, dp_rank: rank(ranks[0]), tp_rank: rank(ranks[1]), ep_rank: rank(ranks[2]), pp_rank: rank(ranks[3]) } as NodeSample;
+  for (const field of SAMPLE_FIELDS) sample[field] = null;
+  return sample;
 }
 
 /** `key: value, key: value, …` after the batch label; unknown keys (e.g. `cuda graph`) are ignored. */
@@ -93,9 +100,11 @@ export function parseWorkerLog(text: string): NodeSample[] {
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
     if (raw.length === 0 || raw.charCodeAt(0) !== 91 /* [ */) continue;
-    const m = TAG_RE.exec(raw.trimEnd());
+    const line = raw.trimEnd();
+    const m = TAG_RE.exec(line);
     if (!m) continue;
-    const body = m[6];
+    const body = line.slice(m[0].length).trimStart();
+    if (LINE_BREAK.test(body)) continue;
     const ranks = [m[2], m[3], m[4], m[5]];
     if (body.startsWith('Prefill batch')) {
       const s = emptySample('prefill_batch', m[1], i + 1, ranks);

@@ -3,13 +3,12 @@
 // canonical permalink /compare?a=hw:date[:machine]&b=… (the server also accepts the raw form fields).
 (function () {
   'use strict';
+  var lib = window.CiDash;
   var form = document.querySelector('form.compare-picker');
   if (!form) return;
   var dates = JSON.parse(form.getAttribute('data-dates') || '{}');
   var machines = JSON.parse(form.getAttribute('data-machines') || '{}');
   var pickers = Array.prototype.slice.call(form.querySelectorAll('.picker'));
-
-  function dashed(d) { return d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8); }
 
   function parts(picker) {
     return {
@@ -23,17 +22,13 @@
 
   function refresh(picker) {
     var p = parts(picker);
-    var available = (dates[p.hw.value] || []).map(dashed);
+    var available = (dates[p.hw.value] || []).map(lib.dashed);
     if (available.length) {
       p.date.min = available[available.length - 1];
       p.date.max = available[0];
     }
-    while (p.list.firstChild) p.list.removeChild(p.list.firstChild);
-    (machines[p.hw.value] || []).forEach(function (m) {
-      var option = document.createElement('option');
-      option.value = m;
-      p.list.appendChild(option);
-    });
+    lib.clear(p.list);
+    (machines[p.hw.value] || []).forEach(function (m) { p.list.appendChild(lib.el('option', null, null, { value: m })); });
     var ok = !p.date.value || available.indexOf(p.date.value) >= 0;
     p.hint.textContent = ok ? '\u00a0' : 'No ' + p.hw.value.toUpperCase() + ' run on ' + p.date.value + '.';
     p.hint.classList.toggle('text-danger', !ok);
@@ -47,7 +42,7 @@
     refresh(picker);
   });
 
-  document.getElementById('swap-runs').addEventListener('click', function () {
+  lib.byId('swap-runs').addEventListener('click', function () {
     var a = parts(pickers[0]);
     var b = parts(pickers[1]);
     ['hw', 'date', 'machine'].forEach(function (k) {

@@ -3,54 +3,43 @@
 (function () {
   'use strict';
 
-  var state = JSON.parse(document.getElementById('explorer').dataset.state);
-  var TOKEN_KEY = 'ci-dash-admin-token';
-  var $ = function (id) { return document.getElementById(id); };
+  var lib = window.CiDash;
+  var $ = lib.byId;
+  var el = lib.el;
+  var dashed = lib.dashed;
+  var pct = lib.formatPct;
+  var state = JSON.parse($('explorer').dataset.state);
   var trendChart = null;
   var cannedQueries = [];
   var activeCanned = null;
   var availableDates = [];
   var shownDate = '';
 
-  // ---------- small DOM helpers ----------
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function safeUrl(url) { return typeof url === 'string' && (/^https?:\/\//i.test(url) || /^\/(?!\/)/.test(url)) ? url : null; }
+  // ---------- page helpers ----------
   function link(url, text) {
-    var href = safeUrl(url);
-    if (!href) return el('span', '—', 'muted');
-    var a = el('a', text);
+    var href = lib.safeHref(url);
+    if (!href) return el('span', 'muted', lib.NONE);
+    var a = el('a', null, text);
     a.href = href;
     if (/^https?:/i.test(href)) { a.target = '_blank'; a.rel = 'noopener'; }
     return a;
   }
-  function dashed(d) { return d ? d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8) : ''; }
-  function machineLabel(name) { return name ? name.split('-').slice(-2).join('-') : '—'; }
-  function dockerTag(image) { return image ? image.slice(image.lastIndexOf(':') + 1) : '—'; }
-  function pct(v) { return v === null || v === undefined ? '—' : v.toFixed(1) + '%'; }
+  function machineLabel(name) { return name ? name.split('-').slice(-2).join('-') : lib.NONE; }
+  function dockerTag(image) { return image ? image.slice(image.lastIndexOf(':') + 1) : lib.NONE; }
   function cut(text, n) { return text && text.length > n ? text.slice(0, n) + '…' : text || ''; }
   function statusBadge(status) {
     var s = status || 'unknown';
     var label = { pass: '✔ pass', fail: '✘ fail', unknown: '? unknown', 'not run': '○ not run', skipped: '○ skipped' }[s] || s;
-    return el('span', label, 'status status-' + s.replace(/\s+/g, '-'));
+    return el('span', 'status status-' + s.replace(/\s+/g, '-'), label);
   }
   function row(cells) {
     var tr = document.createElement('tr');
     cells.forEach(function (c) {
       var td = document.createElement('td');
-      if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? '—' : String(c);
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? lib.NONE : String(c);
       tr.appendChild(td);
     });
     return tr;
-  }
-  function authHeaders() {
-    var token = sessionStorage.getItem(TOKEN_KEY);
-    return token ? { Authorization: 'Bearer ' + token } : {};
   }
 
   // ---------- URL state ----------
@@ -70,10 +59,10 @@
   // ---------- overview ----------
   function setFilterOptions(select, values, selected, labelOf) {
     var keep = select.querySelector('option[data-fixed]');
-    clear(select);
+    lib.clear(select);
     if (keep) select.appendChild(keep);
     values.forEach(function (v) {
-      var o = el('option', labelOf ? labelOf(v) : v);
+      var o = el('option', null, labelOf ? labelOf(v) : v);
       o.value = v;
       if (v === selected) o.selected = true;
       select.appendChild(o);
@@ -85,26 +74,21 @@
     if (state.machine) p.set('machine', state.machine);
     if (state.date) p.set('date', state.date);
     $('overview-message').textContent = 'Loading…';
-    return fetch('/api/database/overview?' + p.toString())
-      .then(function (r) { return r.json().then(function (body) { return { status: r.status, body: body }; }); })
-      .then(function (res) {
-        if (res.status !== 200) {
-          $('overview-message').textContent = res.body.error || 'Could not load the overview';
-          return;
-        }
+    return lib.fetchJson('/api/database/overview?' + p.toString())
+      .then(function (body) {
         $('overview-message').textContent = '';
-        renderOverview(res.body);
+        renderOverview(body);
       })
-      .catch(function () { $('overview-message').textContent = 'Could not load the overview'; });
+      .catch(function (err) { $('overview-message').textContent = err.status ? err.message : 'Could not load the overview'; });
   }
 
   function renderOverview(o) {
     var machineSelect = $('f-machine');
-    clear(machineSelect);
-    var all = el('option', 'all machines'); all.value = 'all';
+    lib.clear(machineSelect);
+    var all = el('option', null, 'all machines'); all.value = 'all';
     machineSelect.appendChild(all);
     o.machine_names.forEach(function (m) {
-      var opt = el('option', machineLabel(m)); opt.value = m; opt.title = m; machineSelect.appendChild(opt);
+      var opt = el('option', null, machineLabel(m)); opt.value = m; opt.title = m; machineSelect.appendChild(opt);
     });
     machineSelect.value = o.selected_machine;
 
@@ -127,12 +111,12 @@
     $('tile-failed').textContent = run.failed_tasks;
     $('tile-not-run').textContent = run.not_run;
     $('tile-pass-rate').textContent = pct(run.pass_rate);
-    $('run-machine').textContent = 'Machine: ' + (run.machine_name || '—');
+    $('run-machine').textContent = 'Machine: ' + (run.machine_name || lib.NONE);
     $('run-docker').textContent = 'Docker: ' + dockerTag(run.docker_image);
     $('run-docker').title = run.docker_image || '';
 
     var tbody = $('daily-table').tBodies[0];
-    clear(tbody);
+    lib.clear(tbody);
     o.daily_runs.forEach(function (r) {
       var tr = row([dashed(r.run_date), machineLabel(r.machine_name), r.tasks_run, r.passed_tasks, r.failed_tasks, r.not_run, pct(r.pass_rate)]);
       tr.className = 'clickable' + (r.run_id === run.run_id ? ' selected' : '');
@@ -161,12 +145,12 @@
   }
 
   function groupTable(title, headers, rows) {
-    var wrap = el('div', null, 'result-group');
-    wrap.appendChild(el('h3', title));
-    if (rows.length === 0) { wrap.appendChild(el('p', 'None for this run', 'muted')); return wrap; }
-    var table = el('table', null, 'data compact');
+    var wrap = el('div', 'result-group');
+    wrap.appendChild(el('h3', null, title));
+    if (rows.length === 0) { wrap.appendChild(el('p', 'muted', 'None for this run')); return wrap; }
+    var table = el('table', 'data compact');
     var head = document.createElement('tr');
-    headers.forEach(function (h) { head.appendChild(el('th', h)); });
+    headers.forEach(function (h) { head.appendChild(el('th', null, h)); });
     table.appendChild(document.createElement('thead')).appendChild(head);
     var body = table.appendChild(document.createElement('tbody'));
     rows.forEach(function (r) { body.appendChild(row(r)); });
@@ -176,21 +160,22 @@
 
   function renderTestResults(run) {
     var box = $('test-results');
-    clear(box);
-    var runtime = function (m) { return m === null || m === undefined ? '—' : m + 'm'; };
+    lib.clear(box);
+    var runtime = function (m) { return m === null || m === undefined ? lib.NONE : m + 'm'; };
     var gsm8k = function (b) {
-      var span = el('span', pct(b.gsm8k_accuracy));
+      var span = el('span', null, pct(b.gsm8k_accuracy));
       if (b.gsm8k_threshold !== null && b.gsm8k_threshold !== undefined) span.title = 'threshold ' + pct(b.gsm8k_threshold);
       if (b.gsm8k_accuracy !== null && b.gsm8k_threshold !== null && b.gsm8k_accuracy < b.gsm8k_threshold) span.className = 'below-threshold';
       return span;
     };
-    var of = function (group) { return run.benchmark_results.filter(function (b) { return b.group === group; }); };
-    box.appendChild(groupTable('Validation & Checks', ['Task', 'Status', 'Runtime'],
-      of('Validation & Checks').map(function (b) { return [b.benchmark_name, statusBadge(b.status), runtime(b.runtime_minutes)]; })));
-    box.appendChild(groupTable('Performance Benchmarks', ['Benchmark', 'Status', 'GSM8K', 'Runtime'],
-      of('Performance Benchmarks').map(function (b) { return [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)]; })));
-    box.appendChild(groupTable('Integration Tests', ['Test', 'Status', 'GSM8K', 'Runtime'],
-      of('Integration Tests').map(function (b) { return [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)]; })));
+    // One table per UI group of the server's task catalogue; validation tasks have no GSM8K column.
+    state.task_groups.forEach(function (g) {
+      var rows = run.benchmark_results.filter(function (b) { return b.group === g.name; });
+      box.appendChild(groupTable(g.name, g.showsGsm8k ? [g.itemLabel, 'Status', 'GSM8K', 'Runtime'] : [g.itemLabel, 'Status', 'Runtime'],
+        rows.map(function (b) {
+          return g.showsGsm8k ? [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)] : [b.benchmark_name, statusBadge(b.status), runtime(b.runtime_minutes)];
+        })));
+    });
     box.appendChild(groupTable('Sanity Checks', ['Model', 'Status', 'Accuracy', 'Threshold'],
       run.sanity_results.map(function (s) { return [s.model_name, statusBadge(s.status), pct(s.accuracy), pct(s.threshold)]; })));
   }
@@ -200,14 +185,14 @@
     $('filtered-summary').textContent = s.total + ' result(s) from ' + dashed(o.date_range.start) + ' to ' + dashed(o.date_range.end) +
       ' · ' + s.passed + ' passed · ' + s.failed + ' failed · pass rate ' + pct(s.pass_rate);
     var tbody = $('filtered-table').tBodies[0];
-    clear(tbody);
+    lib.clear(tbody);
     o.benchmarks_range.forEach(function (b) {
-      var error = el('span', cut(b.error_message, 50)); error.title = b.error_message || '';
-      var docker = el('span', cut(b.docker_image, 40), 'mono'); docker.title = b.docker_image || '';
+      var error = el('span', null, cut(b.error_message, 50)); error.title = b.error_message || '';
+      var docker = el('span', 'mono', cut(b.docker_image, 40)); docker.title = b.docker_image || '';
       tbody.appendChild(row([
         b.run_datetime_pt || dashed(b.run_date), machineLabel(b.machine_name), b.benchmark_name, statusBadge(b.status),
-        b.gsm8k_accuracy === null ? '—' : b.gsm8k_accuracy.toFixed(1), b.runtime_minutes, error, docker,
-        link(b.github_cron_log_url, 'Cron'), link(b.detail_log_url, 'Details'), b.plot_url ? link(b.plot_url, 'Plot') : '—',
+        b.gsm8k_accuracy === null ? lib.NONE : b.gsm8k_accuracy.toFixed(1), b.runtime_minutes, error, docker,
+        link(b.github_cron_log_url, 'Cron'), link(b.detail_log_url, 'Details'), b.plot_url ? link(b.plot_url, 'Plot') : lib.NONE,
       ]));
     });
   }
@@ -237,50 +222,37 @@
     $('f-test').addEventListener('change', function (e) { state.test = e.target.value; pushUrl(); loadOverview(); });
   }
 
-  // ---------- admin: token kept in sessionStorage, sent as a header, never in a URL ----------
-  function refreshAdminUi() {
-    $('update-btn').hidden = !sessionStorage.getItem(TOKEN_KEY);
-  }
+  // ---------- admin: Update shows only once a token is set (the shared control in lib.js) ----------
   function bindAdmin() {
-    $('admin-token-save').addEventListener('click', function () {
-      var value = $('admin-token').value.trim();
-      if (value) sessionStorage.setItem(TOKEN_KEY, value);
-      $('admin-token').value = '';
-      refreshAdminUi();
-    });
-    $('admin-token-forget').addEventListener('click', function () { sessionStorage.removeItem(TOKEN_KEY); refreshAdminUi(); });
+    lib.adminToken.onChange(function (token) { $('update-btn').hidden = !token; });
     $('update-btn').addEventListener('click', function () {
       var button = $('update-btn');
       button.disabled = true;
       $('update-status').textContent = 'Updating database…';
-      var headers = authHeaders();
-      headers['Content-Type'] = 'application/json';
-      fetch('/api/database/refresh', { method: 'POST', headers: headers, body: '{}' })
-        .then(function (r) { return r.json().catch(function () { return {}; }); })
+      lib.postJson('/api/database/refresh')
         .then(function (body) {
           $('update-status').textContent = body.success ? (body.message || 'Database refreshed') : ('Update failed: ' + (body.error || 'unknown error'));
           if (body.success) { loadOverview(); loadStats(); }
         })
-        .catch(function () { $('update-status').textContent = 'Update failed: no answer from the server'; })
+        .catch(function (err) { $('update-status').textContent = 'Update failed: ' + (err.status ? err.message : 'no answer from the server'); })
         .then(function () { button.disabled = false; });
     });
-    refreshAdminUi();
   }
 
   // ---------- schema and stats ----------
   function loadSchema() {
-    fetch('/api/database/schema').then(function (r) { return r.json(); }).then(function (s) {
+    lib.fetchJson('/api/database/schema').then(function (s) {
       var box = $('schema-browser');
-      clear(box);
+      lib.clear(box);
       [['tables', 'table'], ['views', 'view']].forEach(function (kind) {
         Object.keys(s[kind[0]] || {}).forEach(function (name) {
           var d = el('details');
-          var summary = el('summary', name + (kind[1] === 'view' ? ' (view)' : ''));
+          var summary = el('summary', null, name + (kind[1] === 'view' ? ' (view)' : ''));
           d.appendChild(summary);
           var ul = el('ul');
-          s[kind[0]][name].forEach(function (c) { ul.appendChild(el('li', c, 'mono')); });
+          s[kind[0]][name].forEach(function (c) { ul.appendChild(el('li', 'mono', c)); });
           d.appendChild(ul);
-          var use = el('button', 'SELECT * FROM ' + name, 'small');
+          var use = el('button', 'small', 'SELECT * FROM ' + name);
           use.type = 'button';
           use.addEventListener('click', function () { setEditor('SELECT * FROM ' + name + ' LIMIT 100', null); });
           d.appendChild(use);
@@ -290,15 +262,15 @@
     }).catch(function () { $('schema-browser').textContent = 'Schema not available'; });
   }
   function loadStats() {
-    fetch('/api/database/stats').then(function (r) { return r.json(); }).then(function (body) {
+    lib.fetchJson('/api/database/stats').then(function (body) {
       var dl = $('db-stats');
-      clear(dl);
+      lib.clear(dl);
       var s = body.stats || {};
       Object.keys(s).forEach(function (k) {
         var v = s[k];
-        if (k === 'last_ingest') v = v ? (v.finished_at || '—') + ' (' + (v.status || '?') + ')' : '—';
-        dl.appendChild(el('dt', k.replace(/_/g, ' ')));
-        dl.appendChild(el('dd', v === null || v === undefined ? '—' : v));
+        if (k === 'last_ingest') v = v ? (v.finished_at || lib.NONE) + ' (' + (v.status || '?') + ')' : lib.NONE;
+        dl.appendChild(el('dt', null, k.replace(/_/g, ' ')));
+        dl.appendChild(el('dd', null, v === null || v === undefined ? lib.NONE : v));
       });
     }).catch(function () { $('db-stats').textContent = 'Stats not available'; });
   }
@@ -308,7 +280,7 @@
     var input;
     if (p.type.kind === 'hardware') {
       input = el('select');
-      ['mi30x', 'mi35x'].forEach(function (h) { var o = el('option', h.toUpperCase()); o.value = h; input.appendChild(o); });
+      ['mi30x', 'mi35x'].forEach(function (h) { var o = el('option', null, h.toUpperCase()); o.value = h; input.appendChild(o); });
     } else {
       input = el('input');
       input.type = p.type.kind === 'integer' ? 'number' : 'text';
@@ -321,11 +293,11 @@
   }
   function renderParams(query, values) {
     var box = $('canned-params');
-    clear(box);
+    lib.clear(box);
     $('canned-description').textContent = query ? query.description : '';
     if (!query) return;
     query.params.forEach(function (p) {
-      var label = el('label', p.label + ' ');
+      var label = el('label', null, p.label + ' ');
       label.appendChild(paramInput(p, values ? values[p.name] : undefined));
       box.appendChild(label);
     });
@@ -343,12 +315,12 @@
     renderParams(query, values);
   }
   function loadCanned() {
-    return fetch('/api/database/queries').then(function (r) { return r.json(); }).then(function (body) {
+    return lib.fetchJson('/api/database/queries').then(function (body) {
       cannedQueries = body.queries || [];
       var box = $('canned-buttons');
-      clear(box);
+      lib.clear(box);
       cannedQueries.forEach(function (q) {
-        var b = el('button', q.title, 'small');
+        var b = el('button', 'small', q.title);
         b.type = 'button';
         b.title = q.description;
         b.dataset.query = q.name;
@@ -361,16 +333,16 @@
   // ---------- running SQL ----------
   function renderResult(result) {
     var table = $('sql-results');
-    clear(table);
+    lib.clear(table);
     var head = document.createElement('tr');
-    result.columns.forEach(function (c) { head.appendChild(el('th', c)); });
+    result.columns.forEach(function (c) { head.appendChild(el('th', null, c)); });
     table.appendChild(document.createElement('thead')).appendChild(head);
     var body = table.appendChild(document.createElement('tbody'));
     result.rows.forEach(function (r) {
       var tr = document.createElement('tr');
       r.forEach(function (v) {
         var td = document.createElement('td');
-        if (v === null) { td.appendChild(el('em', 'NULL', 'null')); }
+        if (v === null) { td.appendChild(el('em', 'null', 'NULL')); }
         else { td.textContent = String(v); if (typeof v === 'number') td.className = 'num'; }
         tr.appendChild(td);
       });
@@ -395,18 +367,10 @@
     $('sql-run').disabled = true;
     var body = { query: sql };
     if (params) body.params = params;
-    return fetch('/api/database/query', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
-      .then(function (res) {
-        var ok = res.status === 200;
-        ['export-csv', 'export-json', 'permalink'].forEach(function (id) { $(id).hidden = !ok; });
-        if (!ok) {
-          clear($('sql-results'));
-          status.className = 'error';
-          status.textContent = 'Error: ' + (res.body.error || ('HTTP ' + res.status));
-          return;
-        }
-        var r = res.body;
+    var showExports = function (shown) { ['export-csv', 'export-json', 'permalink'].forEach(function (id) { $(id).hidden = !shown; }); };
+    return lib.fetchJson('/api/database/query', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) })
+      .then(function (r) {
+        showExports(true);
         renderResult(r);
         status.textContent = 'Returned ' + r.row_count + ' row(s) in ' + r.execution_time_ms + ' ms' +
           (r.truncated ? ' (truncated at ' + r.row_count + ' rows; refine the query to see the rest)' : '');
@@ -414,7 +378,12 @@
         $('export-json').href = exportHref('json');
         $('permalink').href = currentUrl();
       })
-      .catch(function () { status.className = 'error'; status.textContent = 'Error: no answer from the server'; })
+      .catch(function (err) {
+        showExports(false);
+        lib.clear($('sql-results'));
+        status.className = 'error';
+        status.textContent = 'Error: ' + (err.status ? err.message : 'no answer from the server');
+      })
       .then(function () { $('sql-run').disabled = false; });
   }
   function bindEditor() {
@@ -424,7 +393,7 @@
     });
     $('sql-clear').addEventListener('click', function () {
       setEditor('', null);
-      clear($('sql-results'));
+      lib.clear($('sql-results'));
       $('sql-status').textContent = '';
       ['export-csv', 'export-json', 'permalink'].forEach(function (id) { $(id).hidden = true; });
       state.sql = ''; state.params = '';

@@ -4,7 +4,6 @@
   var dataEl = document.getElementById('history-data');
   if (!dataEl || !window.Chart) return;
   var h = JSON.parse(dataEl.textContent);
-  var palette = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#6c757d', '#d63384'];
   var pr = document.getElementById('passrate-chart');
   if (pr) {
     new window.Chart(pr, {
@@ -21,7 +20,7 @@
       data: {
         labels: h.dates,
         datasets: names.map(function (n, i) {
-          return { label: n, data: h.gsm8k[n], borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], spanGaps: true, tension: 0.2 };
+          return { label: n, data: h.gsm8k[n], borderColor: window.CiDash.color(i), backgroundColor: window.CiDash.color(i), spanGaps: true, tension: 0.2 };
         }),
       },
       options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { suggestedMin: 70, suggestedMax: 100, title: { display: true, text: 'GSM8K (%)' } } } },

@@ -2,11 +2,12 @@
    The query string of the page is the query of the API and of the CSV export (what is shown is what is exported). */
 (function () {
   'use strict';
+  var lib = window.CiDash;
+  var el = lib.el;
   // Units as SPEC §10.1 gives them: throughputs in tokens/s, latency end to end.
   var AXIS_TITLES = { overall_throughput: 'Overall throughput (tok/s)', output_throughput: 'Output throughput (tok/s)', input_throughput: 'Input throughput (tok/s)', latency_ms: 'Latency (ms)', ttft_ms: 'TTFT (ms)', acc_length: 'Acceptance length (tokens)' };
   var root = document.getElementById('perf-root');
   if (!root) return;
-  var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
   var statusLine = document.getElementById('perf-status');
   var qs = window.location.search.replace(/^\?/, '');
   if (!/(^|&)metric=/.test(qs)) qs = 'metric=' + encodeURIComponent(root.dataset.metric) + (qs ? '&' + qs : '');
@@ -18,25 +19,16 @@
     a.href = '/perf?' + params.toString();
   });
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
   function when(iso) { return iso ? iso.slice(0, 16).replace('T', ' ') : '—'; }
 
-  fetch('/api/perf?' + qs, { headers: { Accept: 'application/json' } }).then(function (r) {
-    if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || ('HTTP ' + r.status)); });
-    return r.json();
-  }).then(function (data) {
+  lib.fetchJson('/api/perf?' + qs).then(function (data) {
     var labelSet = {};
     data.series.forEach(function (s) { s.points.forEach(function (p) { labelSet[when(p.run_date)] = true; }); });
     var labels = Object.keys(labelSet).sort();
     var datasets = data.series.map(function (s, i) {
       var byLabel = {};
       s.points.forEach(function (p) { byLabel[when(p.run_date)] = p.value; });
-      var c = PALETTE[i % PALETTE.length];
+      var c = lib.color(i);
       return { label: s.label, data: labels.map(function (l) { return byLabel[l] === undefined ? null : byLabel[l]; }), borderColor: c, backgroundColor: c, pointRadius: 3, spanGaps: true };
     });
     var chart = new Chart(document.getElementById('perf-chart'), {

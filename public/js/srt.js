@@ -2,6 +2,10 @@
    DOM is built with createElement/textContent only (CSP: no inline script, no innerHTML). */
 (function () {
   'use strict';
+  var lib = window.CiDash;
+  var $ = lib.byId;
+  var el = lib.el;
+  var fmt = lib.formatNumber;
 
   var boot = JSON.parse(document.getElementById('srt-bootstrap').textContent);
   var COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
@@ -11,25 +15,9 @@
   var state = readUrl();
 
   // ---- helpers --------------------------------------------------------------------------------
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, text, attrs) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    return node;
-  }
-
-  function fmt(v, digits) {
-    if (v === null || v === undefined || !isFinite(v)) return '–';
-    return Number(v).toLocaleString('en-US', { maximumFractionDigits: digits === undefined ? 2 : digits });
-  }
-
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-
   function row(cells) {
     var tr = el('tr');
-    cells.forEach(function (c) { tr.appendChild(c instanceof Node ? wrap(c) : el('td', c)); });
+    cells.forEach(function (c) { tr.appendChild(c instanceof Node ? wrap(c) : el('td', null, c)); });
     return tr;
   }
 
@@ -37,24 +25,15 @@
 
   function fillBody(table, rows, emptyText) {
     var body = table.querySelector('tbody');
-    clear(body);
+    lib.clear(body);
     if (!rows.length) {
       var tr = el('tr');
-      var td = el('td', emptyText || 'Nothing to show', { colspan: String(table.querySelectorAll('th').length), class: 'text-secondary' });
+      var td = el('td', 'text-secondary', emptyText || 'Nothing to show', { colspan: String(table.querySelectorAll('th').length) });
       tr.appendChild(td);
       body.appendChild(tr);
       return;
     }
     rows.forEach(function (r) { body.appendChild(row(r)); });
-  }
-
-  function getJson(url) {
-    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (res) {
-      return res.json().then(function (body) {
-        if (!res.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + res.status);
-        return body;
-      });
-    });
   }
 
   function chart(id, config) {
@@ -112,9 +91,9 @@
   }
 
   function fillRunSelect(select, list, current) {
-    clear(select);
+    lib.clear(select);
     list.forEach(function (r) {
-      var o = el('option', r.label, { value: r.job_id });
+      var o = el('option', null, r.label, { value: r.job_id });
       if (r.job_id === current) o.selected = true;
       select.appendChild(o);
     });
@@ -122,20 +101,20 @@
 
   function renderRunList(shown) {
     var box = $('srt-run-list');
-    clear(box);
+    lib.clear(box);
     var withPoints = runs.filter(function (r) { return r.points > 0; });
-    if (!withPoints.length) { box.appendChild(el('div', 'No runs with results match these filters.', { class: 'text-secondary' })); }
+    if (!withPoints.length) { box.appendChild(el('div', 'text-secondary', 'No runs with results match these filters.')); }
     withPoints.forEach(function (r, i) {
-      var div = el('div', null, { class: 'form-check' });
-      var input = el('input', null, { class: 'form-check-input', type: 'checkbox', id: 'srt-run-' + i, value: r.job_id });
+      var div = el('div', 'form-check');
+      var input = el('input', 'form-check-input', null, { type: 'checkbox', id: 'srt-run-' + i, value: r.job_id });
       input.checked = shown.indexOf(r.job_id) >= 0;
       input.addEventListener('change', function () {
         state.runs = Array.prototype.map.call(document.querySelectorAll('#srt-run-list input:checked'), function (b) { return b.value; });
         refreshPanels();
       });
       div.appendChild(input);
-      var label = el('label', r.label, { class: 'form-check-label', for: 'srt-run-' + i });
-      if (r.status === 'incomplete') label.appendChild(el('span', ' incomplete', { class: 'badge text-bg-warning ms-1', title: r.status_reason || '' }));
+      var label = el('label', 'form-check-label', r.label, { for: 'srt-run-' + i });
+      if (r.status === 'incomplete') label.appendChild(el('span', 'badge text-bg-warning ms-1', ' incomplete', { title: r.status_reason || '' }));
       div.appendChild(label);
       box.appendChild(div);
     });
@@ -150,16 +129,16 @@
 
   function renderRunsTable() {
     fillBody($('srt-runs-table'), runs.map(function (r) {
-      var status = el('span', r.status, { class: 'badge ' + (r.status === 'ok' ? 'text-bg-success' : r.status === 'incomplete' ? 'text-bg-warning' : 'text-bg-secondary') });
+      var status = el('span', 'badge ' + (r.status === 'ok' ? 'text-bg-success' : r.status === 'incomplete' ? 'text-bg-warning' : 'text-bg-secondary'), r.status);
       var cell = el('span');
       cell.appendChild(status);
-      if (r.status_reason) cell.appendChild(el('span', ' ' + r.status_reason, { class: 'text-secondary' }));
-      return [r.job_id, r.run_ts || '–', r.topology || '–', r.gpu_type || '–', r.container || '–', (r.isl || '?') + '/' + (r.osl || '?'), String(r.points), cell, r.tags.join(', ')];
+      if (r.status_reason) cell.appendChild(el('span', 'text-secondary', ' ' + r.status_reason));
+      return [r.job_id, r.run_ts || lib.NONE, r.topology || lib.NONE, r.gpu_type || lib.NONE, r.container || lib.NONE, (r.isl || '?') + '/' + (r.osl || '?'), String(r.points), cell, r.tags.join(', ')];
     }), 'No runs imported yet. Run ci-dash import srt <logs-dir>.');
   }
 
   function loadRuns() {
-    return getJson('/api/srt/runs?' + filterParams(true).toString()).then(function (body) {
+    return lib.fetchJson('/api/srt/runs?' + filterParams(true).toString()).then(function (body) {
       runs = body.runs;
       renderSummary(body.summary);
       renderRunList(body.shown);
@@ -199,7 +178,7 @@
     var pane = document.querySelector('.srt-pane[data-pane="' + state.tab + '"]');
     var old = pane.querySelector('.srt-error');
     if (old) old.remove();
-    pane.insertBefore(el('div', String(err && err.message ? err.message : err), { class: 'alert alert-danger srt-error' }), pane.firstChild);
+    pane.insertBefore(el('div', 'alert alert-danger srt-error', String(err && err.message ? err.message : err)), pane.firstChild);
   }
 
   function refreshPanels() {
@@ -213,7 +192,7 @@
     q.set('y', state.y);
     if (state.cutoff) q.set('cutoff', state.cutoff);
     $('srt-csv').setAttribute('href', '/api/srt/points.csv?' + filterParams(true).toString());
-    return getJson('/api/srt/pareto?' + q.toString()).then(function (data) {
+    return lib.fetchJson('/api/srt/pareto?' + q.toString()).then(function (data) {
       var yLabel = data.y_axis === 'total' ? 'Total tokens/s per GPU' : 'Output tokens/s per GPU';
       var datasets = data.series.map(function (s, i) {
         return {
@@ -263,7 +242,7 @@
   var LATENCY_CHARTS = [['srt-lat-ttft', 'ttft', 'TTFT (ms)'], ['srt-lat-tpot', 'tpot', 'TPOT (ms)'], ['srt-lat-itl', 'itl', 'ITL (ms)']];
 
   function loadLatency() {
-    return getJson('/api/srt/latency?' + filterParams(true).toString()).then(function (data) {
+    return lib.fetchJson('/api/srt/latency?' + filterParams(true).toString()).then(function (data) {
       LATENCY_CHARTS.forEach(function (c) {
         chart(c[0], {
           type: 'line',
@@ -282,7 +261,7 @@
           },
         });
       });
-      var at = function (a) { return a ? runLabel(a.job_id) + ' @ ' + a.concurrency : '–'; };
+      var at = function (a) { return a ? runLabel(a.job_id) + ' @ ' + a.concurrency : lib.NONE; };
       fillBody($('srt-latency-table'), data.ranges.map(function (r) { return [r.metric, fmt(r.min), at(r.min_at), fmt(r.max), at(r.max_at)]; }));
     });
   }
@@ -317,7 +296,7 @@
     state.view = $('srt-node-view').value;
     writeUrl();
     var q = new URLSearchParams({ metric: state.metric, view: state.view });
-    return getJson('/api/srt/runs/' + encodeURIComponent(run) + '/nodes?' + q.toString()).then(function (data) {
+    return lib.fetchJson('/api/srt/runs/' + encodeURIComponent(run) + '/nodes?' + q.toString()).then(function (data) {
       var origin = originOf(data.series);
       timeChart('srt-node-chart', data.series.map(function (s, i) {
         return { label: s.name, borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], pointRadius: 1, borderWidth: 1, data: timeAxis(s.points, origin) };
@@ -335,7 +314,7 @@
     if (!run) { $('srt-rate-summary').textContent = 'No run matching the filters has worker logs.'; return Promise.resolve(); }
     state.run = run;
     writeUrl();
-    return getJson('/api/srt/runs/' + encodeURIComponent(run) + '/rate-match').then(function (data) {
+    return lib.fetchJson('/api/srt/runs/' + encodeURIComponent(run) + '/rate-match').then(function (data) {
       var origin = originOf([{ points: data.prefill }, { points: data.decode }]);
       timeChart('srt-rate-chart', [
         { label: 'Prefill capacity (req/s = input tok/s ÷ ISL)', borderColor: COLORS[0], backgroundColor: COLORS[0], pointRadius: 1, data: timeAxis(data.prefill, origin) },
@@ -357,11 +336,11 @@
     state.a = a;
     state.b = b;
     writeUrl();
-    return getJson('/api/srt/diff?' + new URLSearchParams({ a: a, b: b }).toString()).then(function (d) {
+    return lib.fetchJson('/api/srt/diff?' + new URLSearchParams({ a: a, b: b }).toString()).then(function (d) {
       var v = $('srt-diff-verdict');
       v.textContent = d.comparable ? 'Comparable: all ' + d.same + ' settings match' : d.verdict + ' (' + d.same + ' match)';
       v.className = 'h5 ' + (d.comparable ? 'text-success' : 'text-warning-emphasis');
-      fillBody($('srt-diff-table'), d.differences.map(function (x) { return [x.setting, x.a === null ? '–' : x.a, x.b === null ? '–' : x.b]; }), 'No differences');
+      fillBody($('srt-diff-table'), d.differences.map(function (x) { return [x.setting, x.a === null ? lib.NONE : x.a, x.b === null ? lib.NONE : x.b]; }), 'No differences');
     });
   }
 
@@ -372,12 +351,12 @@
     var q = filterParams(false);
     q.set('y', state.y);
     if (state.cutoff) q.set('cutoff', state.cutoff);
-    return getJson('/api/srt/trend?' + q.toString()).then(function (data) {
+    return lib.fetchJson('/api/srt/trend?' + q.toString()).then(function (data) {
       trends = data.trends;
       var select = $('srt-trend-config');
-      clear(select);
+      lib.clear(select);
       trends.forEach(function (t) {
-        var o = el('option', t.config_key + ' (' + t.runs.length + ' runs)', { value: t.config_key });
+        var o = el('option', null, t.config_key + ' (' + t.runs.length + ' runs)', { value: t.config_key });
         if (t.config_key === state.config) o.selected = true;
         select.appendChild(o);
       });
@@ -409,9 +388,9 @@
     });
     var previous = null;
     fillBody($('srt-trend-table'), t.runs.map(function (r) {
-      var change = previous !== null && r.best_y !== null && previous > 0 ? ((r.best_y - previous) / previous * 100).toFixed(1) + ' %' : '–';
+      var change = previous !== null && r.best_y !== null && previous > 0 ? ((r.best_y - previous) / previous * 100).toFixed(1) + ' %' : lib.NONE;
       previous = r.best_y;
-      return [r.label, (r.run_ts || '–').slice(0, 16), r.container || '–', fmt(r.best_y), change, fmt(r.best_y_at_cutoff)];
+      return [r.label, (r.run_ts || lib.NONE).slice(0, 16), r.container || lib.NONE, fmt(r.best_y), change, fmt(r.best_y_at_cutoff)];
     }));
   }
 
@@ -421,17 +400,16 @@
     var status = $('srt-tag-status');
     var run = $('srt-tag-run').value;
     var tags = $('srt-tag-input').value.split(',').map(function (t) { return t.trim(); }).filter(Boolean);
-    fetch('/api/srt/runs/' + encodeURIComponent(run) + '/tags', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + $('srt-tag-token').value },
-      body: JSON.stringify({ tags: tags }),
-    }).then(function (res) {
-      return res.json().then(function (body) {
-        if (!res.ok) throw new Error(body.error || 'HTTP ' + res.status);
-        status.textContent = 'Saved tags of ' + body.job_id + ': ' + (body.tags.join(', ') || '(none)');
-        status.className = 'small mt-2 text-success';
-        return loadRuns();
-      });
+    if (!lib.adminToken.get()) {
+      status.textContent = 'Enter the admin token first.';
+      status.className = 'small mt-2 text-danger';
+      lib.adminToken.ask();
+      return;
+    }
+    lib.postJson('/api/srt/runs/' + encodeURIComponent(run) + '/tags', { tags: tags }).then(function (body) {
+      status.textContent = 'Saved tags of ' + body.job_id + ': ' + (body.tags.join(', ') || '(none)');
+      status.className = 'small mt-2 text-success';
+      return loadRuns();
     }).catch(function (err) {
       status.textContent = 'Not saved: ' + err.message;
       status.className = 'small mt-2 text-danger';
@@ -446,7 +424,7 @@
   // ---- wiring ---------------------------------------------------------------------------------
   var metricSelect = $('srt-node-metric');
   boot.metrics.forEach(function (m) {
-    var o = el('option', m.label, { value: m.value });
+    var o = el('option', null, m.label, { value: m.value });
     if (m.value === (state.metric || 'gen_throughput')) o.selected = true;
     metricSelect.appendChild(o);
   });

@@ -2,6 +2,11 @@
    Data from /api/trends/:hw and /api/metrics/:hw; DOM built with textContent only. */
 (function () {
   'use strict';
+  var lib = window.CiDash;
+  var el = lib.el;
+  var dashed = lib.dashed;
+  var color = lib.color;
+  var getJson = lib.fetchJson;
   var root = document.getElementById('trends-root');
   if (!root) return;
   var hw = root.dataset.hw;
@@ -13,27 +18,12 @@
   var headline = root.dataset.headline.split(',');
   var compare = root.dataset.compare === '1';
   var statusLine = document.getElementById('trends-status');
-  var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
   var METRIC_LABELS = { e2e_latency_ms: 'E2E latency (ms)', ttft_ms: 'TTFT (ms)', itl_ms: 'ITL (ms)', output_throughput_tok_s: 'Output throughput (tok/s)' };
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function dashed(d) { return d.length === 8 ? d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8) : d; }
-  function color(i) { return PALETTE[i % PALETTE.length]; }
   function query(params) {
     var parts = [];
     Object.keys(params).forEach(function (k) { if (params[k] !== '' && params[k] !== undefined && params[k] !== null) parts.push(encodeURIComponent(k) + '=' + encodeURIComponent(params[k])); });
     return parts.join('&');
-  }
-  function getJson(url) {
-    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
-      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (b) { throw new Error(b.error || ('HTTP ' + r.status)); });
-      return r.json();
-    });
   }
   // Threshold lines explain themselves (dashed, same colour): keep them out of the legend.
   var legendOptions = { labels: { boxWidth: 12, font: { size: 11 }, filter: function (item) { return !/ threshold$/.test(item.text); } } };

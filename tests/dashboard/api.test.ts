@@ -47,7 +47,11 @@ describe('GET /api/summary/:hw/:date', () => {
     // One pass-rate definition: passed / (passed + failed), 1 decimal.
     expect(body.stats.pass_rate).toBe(78.6);
     expect(body.task_results['Sanity Check'].exists).toBe(true);
-    expect(body.sanity_results?.model_results).toBeTruthy();
+    const sanity = body.sanity_results!;
+    expect(Object.keys(sanity.model_results)).toEqual(['GPT-OSS-120B', 'GPT-OSS-20B', 'GROK1-FP8', 'GROK1-IN4', 'GROK2.5', 'QWEN-30B', 'llama4']);
+    expect(Object.values(sanity.model_results).map((m) => m.status)).toEqual(Array(7).fill('pass'));
+    expect(sanity.model_results['GROK1-FP8']).toEqual({ status: 'pass', accuracy: 0.823, threshold: 0.8 });
+    expect(sanity.log_file).toBe('/logs/mi30x/20251130/sanity_check_nightly.log');
   });
 
   it('formats runtimes and keeps GSM8K as a fraction with a threshold', async () => {
@@ -92,11 +96,30 @@ describe('GET /api/summary/:hw/:date', () => {
   });
 
   it('caches 200s (keyed by path and sorted query) and the admin clear empties the cache', async () => {
-    await fetch(`${server.url}/api/summary/mi35x/20251130?machine=smci355-ccs-aus-m12-33`);
-    const hit = await fetch(`${server.url}/api/summary/mi35x/20251130?machine=smci355-ccs-aus-m12-33`);
-    expect(hit.headers.get('x-cache')).toBe('hit');
-    expect(hit.headers.get('cache-control')).toMatch(/max-age=\d+/);
-    expect(server.ctx.data.cache.size).toBeGreaterThan(0);
+    const admin = await startServer({ dbPath, settings: { ADMIN_TOKEN: 'secret-admin-token-123' } });
+    try {
+      const xCache = async (p: string) => {
+        const res = await fetch(admin.url + p);
+        expect(res.status, p).toBe(200);
+        await res.arrayBuffer();
+        return [res.headers.get('x-cache'), res.headers.get('cache-control')];
+      };
+      const summary = '/api/summary/mi35x/20251130?machine=smci355-ccs-aus-m12-33';
+      expect(await xCache(summary)).toEqual(['miss', expect.stringMatching(/max-age=\d+/)]);
+      expect(await xCache(summary)).toEqual(['hit', expect.stringMatching(/max-age=\d+/)]);
+      // The same parameters in another order are the same entry.
+      expect((await xCache('/api/compare-runs?a=mi30x:20251130&b=mi30x:20251217'))[0]).toBe('miss');
+      expect((await xCache('/api/compare-runs?b=mi30x:20251217&a=mi30x:20251130'))[0]).toBe('hit');
+      expect(admin.ctx.data.cache.size).toBe(2);
+
+      const clear = await fetch(`${admin.url}/api/cache/clear`, { method: 'POST', headers: { Authorization: 'Bearer secret-admin-token-123', Origin: admin.url } });
+      expect(clear.status).toBe(200);
+      expect(admin.ctx.data.cache.size).toBe(0);
+      expect((await xCache(summary))[0]).toBe('miss');
+      expect((await xCache('/api/compare-runs?b=mi30x:20251217&a=mi30x:20251130'))[0]).toBe('miss');
+    } finally {
+      await admin.close();
+    }
   });
 
   it('validates hardware and date', async () => {
@@ -139,9 +162,9 @@ describe('dates, compare, history', () => {
   it('test history covers every stored task incl. MTP on mi35x, oldest first, sanity aligned', async () => {
     const { body } = await getJson<TestHistoryPayload>('/api/test-history/mi35x?days=90');
     const mtp = body.test_history['DeepSeek MTP Test'];
-    expect(mtp).toBeTruthy();
-    expect(mtp.dates[0]).toBe('2025-09-16');
-    expect(mtp.dates[mtp.dates.length - 1]).toBe('2025-12-19');
+    expect(mtp.dates).toEqual(['2025-09-16', '2025-10-04', '2025-10-12', '2025-10-26', '2025-11-06', '2025-11-15', '2025-11-30', '2025-12-13', '2025-12-17', '2025-12-19']);
+    expect(mtp.status).toEqual(['unknown', 'unknown', 'unknown', 'fail', 'pass', 'pass', 'fail', 'pass', 'pass', 'pass']);
+    expect(mtp.details.at(-1)).toEqual({ runtime_minutes: 5, gsm8k_accuracy: 0.942, error: null });
     const pd = body.test_history['PD Disaggregation Tests'];
     expect(pd.dates.length).toBe(pd.status.length);
     const sanity = Object.keys(body.test_history).filter((k) => k.startsWith('Sanity: '));

@@ -1,9 +1,11 @@
 /** Shared setup of the dashboard tests: real DBs (oracle rows or a real ingest of the fixture) and raw HTTP. */
 import http from 'node:http';
+import path from 'node:path';
 import { loadSettings } from '../../config';
 import { runIngest } from '../../ingest/index';
-import { CI_LOGS } from '../helpers/fixtures';
-import { loadOracle } from '../helpers/oracle-db';
+import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { buildOracleDb, loadOracle } from '../helpers/oracle-db';
+import { startServer, type RunningServer } from '../helpers/server';
 
 /** The DEV nights of the oracle, ingested from the fixture with every extension table filled. */
 export async function buildIngestedDb(dbPath: string): Promise<void> {
@@ -30,4 +32,22 @@ export function rawGet(baseUrl: string, rawPath: string, headers: Record<string,
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The oracle DB in a fresh temp folder, served by a real server (`baseDir` is built in the folder first). */
+export async function serveOracleDb(prefix: string, baseDir?: (dir: string) => string): Promise<{ dir: string; dbPath: string; server: RunningServer; close(): Promise<void> }> {
+  const tmp = tempDir(prefix);
+  const base = baseDir ? baseDir(tmp.dir) : null;
+  const dbPath = path.join(tmp.dir, 'ci.db');
+  buildOracleDb(dbPath);
+  const server = await startServer({ dbPath, baseDir: base });
+  return {
+    dir: tmp.dir,
+    dbPath,
+    server,
+    close: async () => {
+      await server.close();
+      tmp.cleanup();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /** `ci-dash serve` and `ci-dash start` as real child processes: bind, answer, stop cleanly on SIGTERM. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,28 @@ describe('ci-dash serve', () => {
       run.child.kill('SIGTERM');
     }
     expect(await run.exit).toBe(0);
+  });
+});
+
+describe('ci-dash serve on a busy port', () => {
+  it('says the port is in use and exits 1 (it used to print "on http://…" and exit 0)', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const code = `require(${JSON.stringify(path.join(ROOT, 'cli', 'main'))}).main(['node', 'ci-dash', '--db', ${JSON.stringify(path.join(tmp.dir, 'busy.db'))}, 'serve', '--port', '${port}']).then((c) => { process.exitCode = c; })`;
+      const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', code], { cwd: ROOT, env: { ...process.env, CI_BASE_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const exit = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(exit).toBe(1);
+      expect(err).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(out).not.toMatch(/ on http/);
+    } finally {
+      busy.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings, type Settings } from '../../config';
+import { PROJECT_ROOT, loadSettings, type Settings } from '../../config';
 import { runDigest, type DigestRequest } from '../../digest';
 import { digestCommand } from '../../cli/digest';
 import { UsageError, type CliContext } from '../../cli/context';
@@ -200,6 +200,24 @@ describe('nightly digest on the oracle rows of the DEV nights', () => {
       }
     }
     expect(digestLog(dbPath).filter((r) => r.hardware === 'mi35x')).toHaveLength(2);
+  });
+
+  it('the CLI dry run writes alert_log/ next to the DB, not into the project folder, with DASHBOARD_URL links', async () => {
+    const dataDir = path.join(tmp.dir, 'data-folder');
+    fs.mkdirSync(dataDir);
+    const copy = path.join(dataDir, 'ci_dashboard.db');
+    buildOracleDb(copy);
+    const inProject = path.join(PROJECT_ROOT, 'alert_log', 'mi35x', '20251106.json');
+    const existedBefore = fs.existsSync(inProject);
+    const printed: string[] = [];
+    const ctx: CliContext = {
+      settings: { ...loadSettings({}), DASHBOARD_URL: 'https://dash.example.test/' }, dbPath: copy, json: false, quiet: false, info: (l) => printed.push(l), emit: () => undefined, warn: () => undefined,
+    };
+    expect(await digestCommand(ctx, { date: '20251106', hardware: 'mi35x', channel: 'teams', scan: false })).toBe(0);
+    const stored = fs.readFileSync(path.join(dataDir, 'alert_log', 'mi35x', '20251106.json'), 'utf8');
+    expect(stored).toContain('https://dash.example.test/hardware/mi35x?date=20251106');
+    expect(stored).not.toContain('127.0.0.1');
+    expect(fs.existsSync(inProject)).toBe(existedBefore);
   });
 
   it('usage errors (exit 2): unknown hardware, --send without a configured webhook', async () => {

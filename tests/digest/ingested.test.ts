@@ -39,7 +39,7 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
        JOIN test_runs r ON r.id = b.test_run_id WHERE r.run_date = '20251130' AND r.hardware = 'mi30x' AND b.benchmark_name = 'PD Disaggregation Tests'`,
     );
     expect(pd.error_message).toBe('Prefill Server container stopped');
-    expect(pd.failing_line).toBeTruthy();
+    expect(pd.failing_line).toBe('[test] === PD test FAILED for rocm/sgl-dev:v0.5.5.post3-rocm700-mi30x-20251130 (exit code: 1) ===');
     // A regression row as `ci-dash alerts scan` writes it (these four nights are too sparse for a real
     // baseline), read as it is: a new scan would drop an event it does not produce.
     const db = new BetterSqlite3(dbPath);
@@ -55,9 +55,11 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
     });
     if (!('text' in outcome)) throw new Error(outcome.message);
     const text = outcome.text;
-    // The task line keeps the stored error; the streak names the first failing line from task_meta.
-    expect(text).toContain('❌ PD Disaggregation Tests: fail — Prefill Server container stopped');
-    expect(text).toContain(`PD Disaggregation Tests: failing since 2025-11-06 (3 nights red) — ${pd.failing_line}`);
+    // The task line keeps the stored error and adds the cause (issue 15); the streak names the cause.
+    const cause = "PD prefill/decode error: PD: Prefill Server container stopped — ImportError: cannot import name 'ServerArgs' from 'sglang' (unknown location)";
+    expect(text).toContain(`❌ PD Disaggregation Tests: fail — Prefill Server container stopped — cause: ${cause}`);
+    expect(text).toContain(`PD Disaggregation Tests: failing since 2025-11-06 (3 nights red) — ${cause}`);
+    expect(text).toContain('Why tasks failed: 1 × GPU memory access fault, 1 × PD prefill/decode error, 1 × did not complete / killed / timeout');
     expect(text).toContain('plot: https://github.com/ROCm/sglang-ci/blob/log/plot/mi30x/GROK2/online/20251130_GROK2_online_standard.png');
     expect(text).toContain('Grok 2 Online Benchmark online @ 8: ttft_ms: +13.3% vs median of 3 nights 273.8');
     expect(fs.existsSync(path.join(tmp.dir, 'alert_log', 'mi30x', '20251130.json'))).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { firstKeyword, queryTextProblem, stripLeadingComments } from '../../dashboard/explorer/sql-text';
-import { csvField, toCsv, toJsonRecords } from '../../dashboard/explorer/export';
+import { explorerCsv, toJsonRecords } from '../../dashboard/explorer/export';
 import { CannedQueryError, coerceParams, loadCannedQueries, parseCannedQuery } from '../../dashboard/explorer/canned';
 
 describe('SQL text checks (messages only)', () => {
@@ -24,13 +24,15 @@ describe('SQL text checks (messages only)', () => {
 
 describe('exports', () => {
   it('quotes CSV fields per RFC 4180 and leaves NULL empty', () => {
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('l1\nl2')).toBe('"l1\nl2"');
-    expect(csvField('cr\r')).toBe('"cr\r"');
-    expect(csvField(null)).toBe('');
-    expect(csvField(0.5)).toBe('0.5');
-    expect(toCsv({ columns: ['a', 'b'], rows: [[1, null]] })).toBe('a,b\r\n1,\r\n');
+    const row = (value: unknown) => explorerCsv({ columns: ['c'], rows: [[value]] }).slice('c\r\n'.length, -2);
+    expect(row('a,b')).toBe('"a,b"');
+    expect(row('say "hi"')).toBe('"say ""hi"""');
+    expect(row('l1\nl2')).toBe('"l1\nl2"');
+    expect(row('cr\r')).toBe('"cr\r"');
+    expect(row(null)).toBe('');
+    expect(row(0.5)).toBe('0.5');
+    expect(row('=1+1')).toBe('=1+1');
+    expect(explorerCsv({ columns: ['a', 'b'], rows: [[1, null]] })).toBe('a,b\r\n1,\r\n');
   });
 
   it('JSON export keeps types and disambiguates duplicate column names', () => {

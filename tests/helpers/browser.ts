@@ -27,3 +27,17 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Collects the page's console errors and warnings and uncaught exceptions; `ignore` drops messages
+ * from request URLs that are expected to fail in a test.
+ */
+export function watchProblems(page: Page, ignore: RegExp | null = null): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (ignore && ignore.test(m.location().url)) return;
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}

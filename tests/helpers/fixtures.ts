@@ -1,13 +1,22 @@
-/** Paths of the shared, read-only fixtures and temp-dir helpers for tests. */
+/**
+ * Paths of the read-only fixtures (tests/fixtures/, see its README) and temp-dir helpers for tests.
+ * The two large trees are unpacked from their archives by the vitest globalSetup; a script outside
+ * vitest calls ensureFixtures() first.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FIXTURES } from './fixture-archives';
 
-export const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared');
-export const FIXTURES = path.join(SHARED, 'fixtures');
+export { FIXTURES, ensureFixtures } from './fixture-archives';
+/** Real CI logs of the 10 DEV nights, log-branch layout (EXPECTED.md inside). */
 export const CI_LOGS = path.join(FIXTURES, 'sglang-ci-logs');
+/** Benchmark files of 39 more real nights (README.md inside). */
+export const PERF_HISTORY = path.join(FIXTURES, 'sglang-ci-perf-history');
 export const EXPECTED_DEV = path.join(FIXTURES, 'expected-dev.json');
 export const REFERENCE_REPLAY = path.join(FIXTURES, 'reference-replay-dev.json');
+export const NIGHTLY_METRICS = path.join(FIXTURES, 'sglang-nightly-metrics');
+export const SRT_SLURM_RUNS = path.join(FIXTURES, 'srt-slurm-runs');
 
 /** A fresh temp dir removed by the returned cleanup function. */
 export function tempDir(prefix = 'ci-dash-'): { dir: string; cleanup: () => void } {

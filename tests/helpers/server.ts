@@ -11,12 +11,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { dbPath: string; baseDir?: string | null; settings?: Partial<Settings> }): Promise<RunningServer> {
+export async function startServer(opts: { dbPath: string; baseDir?: string | null; settings?: Partial<Settings>; clock?: () => number }): Promise<RunningServer> {
   const settings = { ...loadSettings({}), ...opts.settings };
-  const { app, ctx } = createApp({ settings, dbPath: opts.dbPath, baseDir: opts.baseDir ?? null });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const { ctx, listen } = createApp({ settings, dbPath: opts.dbPath, baseDir: opts.baseDir ?? null, clock: opts.clock });
+  const server: Server = await listen(0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

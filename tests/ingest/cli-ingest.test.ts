@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main';
-import { dateRange, isCalendarDate, todayIn } from '../../cli/ingest';
+import { todayIn } from '../../cli/ingest';
+import { dateRange, isRealDate } from '../../core/dates';
+import { runCli as run } from '../helpers/cli';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir('ci-dash-cli-');
@@ -14,30 +15,15 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs `ci-dash …` in-process, capturing stdout/stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'ci-dash', ...args]);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  }
-}
-
 const db = (name: string) => path.join(tmp.dir, name);
 
 describe('ci-dash ingest', () => {
   it('ingests one night and prints the per-night line and a summary', async () => {
     const r = await run('--db', db('one.db'), 'ingest', '--base-dir', CI_LOGS, '--date', '20251130', '--hardware', 'mi30x');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Ingesting 20251130 (mi30x)… ✅ 11/16 passed (failed)');
-    expect(r.out).toMatch(/Done: 1 night\(s\), 1 ok, 0 failed; rows: test_runs 1, benchmark_results 9/);
+    // Issue 16: the symbol matches the outcome; a failed night has no green check.
+    expect(r.out).toContain('Ingesting 20251130 (mi30x)… ❌ 11/16 passed (failed)');
+    expect(r.out).toMatch(/Done: 1 night\(s\): 1 ingested, 0 without logs, 0 failed; rows: test_runs 1, benchmark_results 9/);
   });
 
   it('--json prints one object per night', async () => {
@@ -82,7 +68,7 @@ describe('ci-dash ingest', () => {
     expect((await run('--db', db('layout.db'), '-q', 'ingest', '--base-dir', both, '--date', '20251201', '--layout', 'branch')).code).toBe(0);
   });
 
-  it('a lock held by another live process → exit 3, the ingest run is marked failed', async () => {
+  it('a lock held by another live process → exit 3, and the DB is not touched (opened only under the lock)', async () => {
     const dbPath = db('locked.db');
     fs.writeFileSync(path.join(tmp.dir, 'ci-dashboard.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), started_at: new Date().toISOString(), purpose: 'sync push' }));
     try {
@@ -95,12 +81,45 @@ describe('ci-dash ingest', () => {
       vi.unstubAllEnvs();
       fs.rmSync(path.join(tmp.dir, 'ci-dashboard.lock'), { force: true });
     }
+    expect(fs.existsSync(dbPath)).toBe(false);
+  });
+
+  it('dates without any logs: no run, a "no logs" line each, counted apart, exit 0, never a green check', async () => {
+    const dbPath = db('phantom.db');
+    const r = await run('--db', dbPath, 'ingest', '--base-dir', CI_LOGS, '--from', '20250101', '--to', '20250102');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Ingesting 20250101 (mi30x)… ⚪ no logs');
+    expect(r.out).not.toContain('✅');
+    expect(r.out).toMatch(/Done: 4 night\(s\): 0 ingested, 4 without logs, 0 failed;/);
     const conn = new BetterSqlite3(dbPath, { readonly: true });
-    const runs = conn.prepare('SELECT status FROM ingest_runs').all() as Array<{ status: string }>;
-    const nights = (conn.prepare('SELECT COUNT(*) AS n FROM test_runs').get() as { n: number }).n;
+    const count = (conn.prepare('SELECT COUNT(*) AS n FROM test_runs').get() as { n: number }).n;
     conn.close();
-    expect(runs).toEqual([{ status: 'failed' }]);
-    expect(nights).toBe(0);
+    expect(count).toBe(0);
+  });
+
+  it('a re-ingest that finds a log gone keeps the stored result and says so (issue 14.3)', async () => {
+    const base = db('kept-tree');
+    fs.cpSync(path.join(CI_LOGS, 'cron_log', 'mi30x', '20251130'), path.join(base, 'cron_log', 'mi30x', '20251130'), { recursive: true });
+    const dbPath = db('kept.db');
+    expect((await run('--db', dbPath, 'ingest', '--base-dir', base, '--date', '20251130', '--hardware', 'mi30x')).code).toBe(0);
+    fs.rmSync(path.join(base, 'cron_log', 'mi30x', '20251130', 'test_nightly.log'));
+    const r = await run('--db', dbPath, 'ingest', '--base-dir', base, '--date', '20251130', '--hardware', 'mi30x');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('kept 1 stored result(s) whose logs are missing or unreadable');
+    expect(r.out).toMatch(/; 1 stored result\(s\) kept \(their logs are missing or unreadable; --force re-derives\)/);
+    expect(r.err).toContain('cron_log/mi30x/20251130/test_nightly.log: Unit Tests: cron_log/mi30x/20251130/test_nightly.log was read by an earlier ingest and is now missing');
+  });
+
+  it.each([
+    ['auto', path.join(CI_LOGS, 'cron_log'), /holds none of cron_log\/, online_benchmark_log\/, plot\/.*cron\/cron_log\/, online\/, plots_server\//],
+    ['branch', path.join(CI_LOGS, 'cron_log'), /holds none of cron_log\/, online_benchmark_log\/, plot\/, test\/, upstream_ci\/ \(log-branch layout\)/],
+    ['machine', path.join(CI_LOGS, 'cron_log'), /holds none of cron\/cron_log\/, online\/, plots_server\/, test\/, upstream_ci\/ \(CI-machine layout\)/],
+  ])('--layout %s with a base dir one level too deep → exit 2, one line naming what was expected', async (layout, baseDir, message) => {
+    const r = await run('--db', db('deep.db'), 'ingest', '--base-dir', baseDir, '--layout', layout, '--date', '20251130');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(db('deep.db'))).toBe(false);
   });
 
   it('a missing base dir is a usage error', async () => {
@@ -120,8 +139,8 @@ describe('ci-dash ingest', () => {
 
 describe('date helpers', () => {
   it('calendar dates, ranges, today in a time zone', () => {
-    expect(isCalendarDate('20240229')).toBe(true);
-    expect(isCalendarDate('20250229')).toBe(false);
+    expect(isRealDate('20240229')).toBe(true);
+    expect(isRealDate('20250229')).toBe(false);
     expect(dateRange('20251230', '20260102')).toEqual(['20251230', '20251231', '20260101', '20260102']);
     expect(todayIn('America/Chicago', new Date('2025-12-19T03:00:00Z'))).toBe('20251218');
     expect(todayIn('UTC', new Date('2025-12-19T03:00:00Z'))).toBe('20251219');

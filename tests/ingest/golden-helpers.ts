@@ -57,6 +57,9 @@ export async function ingestReplayRows(dbPath: string, baseDir = CI_LOGS, layout
       dates: [run.run_date as string],
       hardware: [run.hardware as Hardware],
       machineName: run.machine_name as string,
+      // The replay's rows are per machine (two mi30x machines on 20251213): forced as the original's
+      // --machine-name did; the CLI option is a fallback after the logs since issue 16.
+      forceMachineName: true,
       extensions: false,
       settings: { ...DEFAULTS, LOCK_DIR: path.dirname(dbPath) },
     });

@@ -10,6 +10,7 @@ import { DEFAULTS } from '../../config';
 import { type Hardware } from '../../core/hardware';
 import { runIngest, type IngestOptions } from '../../ingest';
 import { CI_LOGS, tempDir, fakeSigParam } from '../helpers/fixtures';
+import { queryFile } from '../helpers/sql';
 
 const tmp = tempDir('ci-dash-ingest-');
 afterAll(() => tmp.cleanup());
@@ -18,14 +19,7 @@ function options(dbPath: string, dates: string[], hardware: Hardware[], extra: P
   return { dbPath, baseDir: CI_LOGS, dates, hardware, settings: { ...DEFAULTS, LOCK_DIR: tmp.dir, MACHINE_NAME: 'test-host' }, ...extra };
 }
 
-function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
-  const db = new BetterSqlite3(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = queryFile;
 
 describe('runIngest write semantics', () => {
   const dbPath = path.join(tmp.dir, 'semantics.db');
@@ -84,13 +78,19 @@ describe('runIngest write semantics', () => {
     expect(run.updated_at).not.toBe('2000-01-01 00:00:00');
   });
 
-  it('a date without any input still gets a full row set; machine from the only existing row', async () => {
-    await runIngest(options(dbPath, ['20250916'], ['mi35x'], { machineName: 'smci355-ccs-aus-m12-33' }));
-    const summary = await runIngest(options(dbPath, ['20250916'], ['mi35x']));
-    expect(summary.outcomes[0]).toMatchObject({ total: 11, overall: 'partial', machineName: 'smci355-ccs-aus-m12-33' });
+  it('a night only the other hardware ran: full row set marked no_logs, machine inferred from a later night of the same ingest; kept on re-ingest', async () => {
+    // Issue 16 narrows SPEC §4.1: mi30x has inputs on 20250916, mi35x none; 20251004's mi35x logs name the machine.
+    const summary = await runIngest(options(dbPath, ['20250916', '20251004'], ['mi35x']));
+    const night = summary.outcomes.find((o) => o.date === '20250916');
+    expect(night).toMatchObject({ state: 'no-logs', total: 11, overall: 'partial', machineName: 'smci355-ccs-aus-m12-17', machineSource: 'inferred' });
+    expect(summary).toMatchObject({ ingested: 1, noLogs: 1, failed: 0 });
+    const meta = () => query<{ machine_source: string; no_logs: number }>(dbPath, "SELECT m.machine_source, m.no_logs FROM run_meta m JOIN test_runs r ON r.id = m.test_run_id WHERE r.run_date = '20250916'");
+    expect(meta()).toEqual([{ machine_source: 'inferred', no_logs: 1 }]);
+    expect(query(dbPath, "SELECT * FROM ingest_issues WHERE code = 'machine_inferred' AND run_date = '20250916'")).toHaveLength(1);
+    const again = await runIngest(options(dbPath, ['20250916'], ['mi35x']));
+    expect(again.outcomes[0]).toMatchObject({ state: 'no-logs', note: expect.stringContaining('stored run is kept') });
     expect(query(dbPath, "SELECT * FROM test_runs WHERE run_date = '20250916'")).toHaveLength(1);
-    expect(query<{ machine_source: string }>(dbPath, "SELECT m.machine_source FROM run_meta m JOIN test_runs r ON r.id = m.test_run_id WHERE r.run_date = '20250916'")[0].machine_source).toBe('existing');
-    expect(query(dbPath, "SELECT * FROM ingest_issues WHERE code = 'machine_from_existing_row'")).toHaveLength(1);
+    expect(meta()).toEqual([{ machine_source: 'inferred', no_logs: 1 }]);
   });
 });
 

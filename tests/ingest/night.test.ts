@@ -24,7 +24,7 @@ function tree(files: Record<string, string>): string {
 }
 
 function night(base: string, date: string, extra: Partial<NightContext> = {}) {
-  return collectNight(date, 'mi30x', { tree: openSourceTree(base, 'branch'), repo: DEFAULTS.GITHUB_REPO, machineOverride: null, existingMachine: null, hostMachine: 'the-host', extensions: true, ...extra });
+  return collectNight(date, 'mi30x', { tree: openSourceTree(base, 'branch'), repo: DEFAULTS.GITHUB_REPO, machineOverride: null, existingMachine: null, extensions: true, ...extra });
 }
 
 const summary = (started: string, accuracy: string) =>
@@ -79,20 +79,21 @@ describe('machine name (§4.11)', () => {
     'cron_log/mi30x/20251201/docker_image_check.log': '[check] Machine: check-host\n',
     'cron_log/mi30x/20251201/grok_nightly.log': '[nightly] Machine: nightly-host\n',
   };
-  it('override, then [nightly] Machine:, then the extended sources', () => {
-    expect(night(tree(logs), '20251201', { machineOverride: 'forced' })).toMatchObject({ machineName: 'forced', machineSource: 'override' });
+  it('[nightly] Machine:, then the extended sources, then --machine-name (issue 16: the logs come first)', () => {
+    expect(night(tree(logs), '20251201', { machineOverride: 'option' })).toMatchObject({ machineName: 'nightly-host', machineSource: 'log' });
+    expect(night(tree({ 'cron_log/mi30x/20251201/other.log': 'no machine line\n' }), '20251201', { machineOverride: 'option' })).toMatchObject({ machineName: 'option', machineSource: 'override' });
+    expect(night(tree(logs), '20251201', { machineOverride: 'forced', forceMachine: true })).toMatchObject({ machineName: 'forced', machineSource: 'override' });
     expect(night(tree(logs), '20251201')).toMatchObject({ machineName: 'nightly-host', machineSource: 'log' });
     expect(night(tree({ 'cron_log/mi30x/20251201/docker_image_check.log': logs['cron_log/mi30x/20251201/docker_image_check.log'] }), '20251201')).toMatchObject({ machineName: 'check-host', machineSource: 'log-extended' });
     expect(night(tree({ [`${G1}/v1-mi30x-20251201_GROK1_MOE-I4F8_online/timing_summary_20251201_100000.log`]: summary('2025-12-01 10:00:00 PST', '0.8') }), '20251201')).toMatchObject({ machineName: 'summary-host', machineSource: 'log-extended' });
   });
-  it('the only existing row, then the host, each with an issue', () => {
+  it('the only existing row with an issue; else unresolved (the ingest infers it), never the host name here', () => {
     const existing = night(tree({}), '20251201', { existingMachine: 'old-row' });
     expect(existing).toMatchObject({ machineName: 'old-row', machineSource: 'existing' });
     expect(existing.issues.map((i) => i.code)).toContain('machine_from_existing_row');
-    const host = night(tree({}), '20251201');
-    expect(host).toMatchObject({ machineName: 'the-host', machineSource: 'host', runDatetimePt: '2025-12-01 (PT)' });
-    expect(host.issues.map((i) => i.code)).toContain('hostname_fallback');
-    expect(host.stats).toMatchObject({ total_tasks: 9, unknown_tasks: 9, not_run: 9, overall_status: 'partial' });
-    expect(host.logFiles.every((l) => l.local_path === null)).toBe(true);
+    const empty = night(tree({}), '20251201');
+    expect(empty).toMatchObject({ machineName: null, machineSource: 'none', noLogs: true, runDatetimePt: '2025-12-01 (PT)' });
+    expect(empty.stats).toMatchObject({ total_tasks: 9, unknown_tasks: 9, not_run: 9, overall_status: 'partial' });
+    expect(empty.logFiles.every((l) => l.local_path === null)).toBe(true);
   });
 });

@@ -112,7 +112,6 @@ describe('sanity dir and log choice (SPEC §2.5)', () => {
       repo: DEFAULTS.GITHUB_REPO,
       machineOverride: 'm1',
       existingMachine: null,
-      hostMachine: 'host',
       extensions: true,
     });
     expect(night.sanity.compat).toEqual([{ model: 'QWEN-30B', status: 'pass', accuracy: 0.86 }]);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LayoutError, detectLayout, openSourceTree } from '../../ingest/source-tree';
+import { LayoutError, assertKnownFolders, detectLayout, isCiNight, openSourceTree } from '../../ingest/source-tree';
 import { CI_LOGS, tempDir } from '../helpers/fixtures';
 
 let cleanup: (() => void) | null = null;
@@ -60,5 +60,34 @@ describe('online entries', () => {
     expect(t.plotFile('mi30x', 'GROK1', '20251130_GROK1_online_standard.png')).not.toBeNull();
     expect(t.plotRootRel('mi30x')).toBe('plots_server');
     expect(openSourceTree(CI_LOGS, 'branch').plotRootRel('mi35x')).toBe('plot/mi35x');
+  });
+});
+
+describe('inputs of a night (issue 16: a date without any is not a CI night)', () => {
+  it('cron dir with files, a result dir, or a sanity / PD / unit-test log of the date count; an empty cron dir does not', () => {
+    const base = tree([
+      'cron_log/mi30x/20251201',
+      'cron_log/mi30x/20251202',
+      'online_benchmark_log/mi35x/GROK2/v1-rocm700-mi35x-20251203_GROK2_FP8_online',
+      'test/sanity_check_log/mi30x/v1-rocm700-mi30x-20251204',
+      'test/pd/pd_log/mi35x/v1-rocm700-mi35x-20251205_rerun1',
+      'test/unit-test-backend-8-gpu-CAR-amd/mi30x',
+    ]);
+    fs.writeFileSync(path.join(base, 'cron_log/mi30x/20251202/test_nightly.log'), 'x');
+    fs.writeFileSync(path.join(base, 'test/unit-test-backend-8-gpu-CAR-amd/mi30x/v1-rocm700-mi30x-20251206.log'), 'x');
+    const t = openSourceTree(base, 'branch');
+    const nights = (hw: 'mi30x' | 'mi35x') => ['20251201', '20251202', '20251203', '20251204', '20251205', '20251206'].filter((d) => t.hasInputs(hw, d));
+    expect(nights('mi30x')).toEqual(['20251202', '20251204', '20251206']);
+    expect(nights('mi35x')).toEqual(['20251203', '20251205']);
+    expect(isCiNight(t, '20251201')).toBe(false);
+    expect(isCiNight(t, '20251203')).toBe(true);
+  });
+
+  it('a base dir holding none of the known top-level folders is refused, naming them', () => {
+    const deep = tree(['mi30x/20251201', 'machine/plots_server']);
+    expect(() => assertKnownFolders(deep, 'branch')).toThrow(/holds none of cron_log\/, online_benchmark_log\/, plot\/, test\/, upstream_ci\//);
+    expect(() => assertKnownFolders(deep, 'machine')).toThrow(LayoutError);
+    expect(() => assertKnownFolders(CI_LOGS, 'auto')).not.toThrow();
+    expect(() => assertKnownFolders(path.join(deep, 'machine'), 'machine')).not.toThrow();
   });
 });

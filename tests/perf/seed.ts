@@ -1,6 +1,6 @@
 /** Seeds nightly runs with task results and benchmark_metrics rows into a real DB (our schema). */
 import { openWriter, checkpoint } from '../../database/connection';
-import { shiftDate } from '../../read/runs';
+import { shiftDate } from '../../core/dates';
 
 export interface SeedMetric {
   benchmark?: string;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, type RunSettings } from '../../read/srt-analysis';
+import { bucketSeries, combineSeries, configKey, diffRunSettings, metricRanges, paretoFrontier, RUN_SETTINGS_COLUMNS, type RunSettings } from '../../read/srt-analysis';
+import { metadataRow } from '../../ingest/srt/importer';
+import { parseSrtMetadata } from '../../parsers/srt/metadata';
 import { legacyMetadata, v2Metadata } from './run-tree';
 
 describe('paretoFrontier', () => {
@@ -26,10 +28,14 @@ describe('paretoFrontier', () => {
   });
 });
 
+/** The settings columns the importer stores for `metadata`, with the run-level ones fixed (then `over`). */
 function settings(over: Partial<RunSettings>, metadata: object): RunSettings {
+  const stored = metadataRow(parseSrtMetadata(JSON.stringify(metadata)), null);
+  const fromFile = Object.fromEntries(RUN_SETTINGS_COLUMNS.map((c) => [c, stored[c as keyof typeof stored] ?? null])) as unknown as RunSettings;
   return {
+    ...fromFile,
     container: 'lmsysorg/sglang:v0.5.6.post2-rocm630-mi30x', framework_version: 'v0.5.6.post2', model: 'zai-org/GLM-4.7', precision: 'bf16', gpu_type: 'mi300x',
-    topology: '1P_2D', mode: 'disaggregated', gpus_total: 24, isl: 1024, osl: 1024, profiler: 'sa-bench', metadata_json: JSON.stringify(metadata), config_json: null,
+    topology: '1P_2D', mode: 'disaggregated', gpus_total: 24, isl: 1024, osl: 1024, profiler: 'sa-bench', config_json: null,
     ...over,
   };
 }

@@ -68,10 +68,19 @@ describe('/srt over a real server', () => {
   });
 
   it('rejects invalid parameters with 400 JSON', async () => {
-    for (const p of ['/api/srt/runs?isl_osl=abc', '/api/srt/runs?tag=%3Cscript%3E', '/api/srt/pareto?y=bogus', '/api/srt/pareto?cutoff=-1', '/api/srt/pareto?runs=1;drop', '/api/srt/diff?a=1', '/api/srt/runs/4401001/nodes?metric=id', '/api/srt/runs/4401001/nodes?view=x']) {
+    const errors: Record<string, string> = {
+      '/api/srt/runs?isl_osl=abc': 'Invalid isl_osl (expected ISL/OSL, e.g. 1024/1024)',
+      '/api/srt/runs?tag=%3Cscript%3E': 'Invalid tag',
+      '/api/srt/pareto?y=bogus': 'Invalid y (expected output or total)',
+      '/api/srt/pareto?cutoff=-1': 'Invalid cutoff (expected a TPS/user number)',
+      '/api/srt/pareto?runs=1;drop': 'Invalid run id',
+      '/api/srt/diff?a=1': 'Invalid run b',
+      '/api/srt/runs/4401001/nodes?metric=id': 'Invalid metric',
+      '/api/srt/runs/4401001/nodes?view=x': 'Invalid view (expected node, rank or aggregate)',
+    };
+    for (const [p, error] of Object.entries(errors)) {
       const res = await get(p);
-      expect(res.status, p).toBe(400);
-      expect(typeof res.body === 'object' && res.body.error, p).toBeTruthy();
+      expect([res.status, res.body], p).toEqual([400, { error }]);
     }
     expect((await get('/api/srt/runs/abc/points')).status).toBe(400);
     expect((await get('/api/srt/runs/999/points')).status).toBe(404);

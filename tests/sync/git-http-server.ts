@@ -1,11 +1,16 @@
 /**
- * A real smart-HTTP git server for tests: node's http server in front of `git http-backend` (CGI),
- * requiring `Authorization: Basic base64("x-access-token:" + token)` the way GitHub accepts a token.
- * Lets tests prove the token reaches git (through the environment) and nowhere else.
+ * A real smart-HTTP git server for tests: node's http or https server in front of `git http-backend`
+ * (CGI), requiring `Authorization: Basic base64("x-access-token:" + token)` the way GitHub accepts a
+ * token. Lets tests prove the token reaches git (through the environment, over https only) and
+ * nowhere else. With `tlsHome`, the server speaks https with a self-signed certificate made there,
+ * and `tlsHome/.gitconfig` trusts it (use that folder as HOME of every git that talks to it).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 
 export interface GitHttpServer {
   url: string;
@@ -14,10 +19,20 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(projectRoot: string, token: string): Promise<GitHttpServer> {
+/** A self-signed certificate for 127.0.0.1 and a .gitconfig in `home` that trusts it. */
+function selfSignedTls(home: string): { key: Buffer; cert: Buffer } {
+  fs.mkdirSync(home, { recursive: true });
+  const key = path.join(home, 'server.key');
+  const cert = path.join(home, 'server.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  fs.writeFileSync(path.join(home, '.gitconfig'), `[http]\n\tsslCAInfo = ${cert}\n`);
+  return { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
+}
+
+export async function startGitHttpServer(projectRoot: string, token: string, options: { tlsHome?: string } = {}): Promise<GitHttpServer> {
   const expected = `basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const authHeaders: string[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const auth = req.headers.authorization ?? '';
     if (auth) authHeaders.push(auth);
     if (auth.toLowerCase() !== expected.toLowerCase()) {
@@ -60,11 +75,12 @@ export async function startGitHttpServer(projectRoot: string, token: string): Pr
       res.writeHead(status, headers);
       res.end(out.subarray(split + 4));
     });
-  });
+  };
+  const server = options.tlsHome ? https.createServer(selfSignedTls(options.tlsHome), handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tlsHome ? 'https' : 'http'}://127.0.0.1:${port}`,
     authHeaders,
     close: () =>
       new Promise<void>((resolve) => {

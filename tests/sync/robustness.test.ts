@@ -142,7 +142,7 @@ describe('sync robustness', () => {
     expect(noDb.out).toMatch(/no local database/);
   }, 120_000);
 
-  it('kill -9 at any moment of a pull leaves either the old or the new DB, never a mix', async () => {
+  it('kill -9 at each step of a pull leaves exactly the old or exactly the new DB, as the step implies', async () => {
     const { root, remote } = workspace(cleanups, 'ci-dash-robust-');
     const ci = machine(root, 'ci', remote, { HARDWARE_TYPE: 'mi30x' });
     const web = machine(root, 'web', remote);
@@ -156,33 +156,48 @@ describe('sync robustness', () => {
     writeRuns(ci.dbPath, [{ date: daysAgo(0), hw: 'mi30x', machine: 'ci' }]);
     await push(ci.options());
     const newDigest = digestOf(ci.dbPath);
-    const env = { CI_DB_PATH: web.dbPath, DATA_REPO: remote, DATA_WORK_DIR: web.settings.DATA_WORK_DIR, LOCK_WAIT_MS: '5000' };
+    expect(newDigest).not.toBe(oldDigest);
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI_DB_PATH: web.dbPath, DATA_REPO: remote, DATA_WORK_DIR: web.settings.DATA_WORK_DIR, LOCK_WAIT_MS: '5000' };
 
-    const seen = new Set<string>();
-    // Kill points spread over the download, the checks and the install of the new file.
-    for (const [stage, delayMs] of [[/Fetching/, 0], [/Downloading/, 10], [/Downloading/, 150]] as const) {
-      const child = spawnTs([], env, 'pull-child.ts');
+    // The child freezes at the step (tests/sync/pull-child.ts) and is killed there; node runs the
+    // script itself (no tsx wrapper process), so SIGKILL reaches the process that does the pull.
+    const outcome: Record<string, { db: string; sidecar: 'old' | 'rewritten'; temps: number }> = {};
+    for (const step of ['Fetching', 'Downloading', 'before-install', 'after-install']) {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pull-child.ts')], { cwd: PROJECT_ROOT, env: { ...env, PULL_PAUSE_AT: step } });
       const done = finished(child);
-      await new Promise<void>((resolve) => {
+      const paused = await new Promise<boolean>((resolve) => {
+        let out = '';
         child.stdout?.on('data', (c: Buffer) => {
-          if (stage.test(c.toString())) setTimeout(resolve, delayMs);
+          out += c.toString();
+          if (out.includes('PAUSED\n')) resolve(true);
         });
-        child.on('close', () => resolve());
+        child.on('close', () => resolve(false));
       });
+      if (!paused) throw new Error(`the pull ended before the step ${step}: ${(await done).out}`);
       child.kill('SIGKILL');
-      await done;
+      expect((await done).status).toBeNull();
       const digest = digestOf(web.dbPath);
       expect([oldDigest, newDigest]).toContain(digest);
-      seen.add(digest === oldDigest ? 'old' : 'new');
       const db = openReader(web.dbPath);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
+      outcome[step] = {
+        db: digest === oldDigest ? 'old' : 'new',
+        sidecar: fs.readFileSync(`${web.dbPath}.sync.json`).equals(oldSidecar) ? 'old' : 'rewritten',
+        temps: fs.readdirSync(web.dir).filter((f) => f.includes('.pull-') && f.endsWith('.tmp')).length,
+      };
       // Back to the old state for the next round.
       fs.rmSync(path.join(root, 'web', 'ci-dashboard.lock'), { force: true });
       fs.copyFileSync(oldCopy, web.dbPath);
       fs.writeFileSync(`${web.dbPath}.sync.json`, oldSidecar);
     }
-    expect(seen.size).toBeGreaterThan(0);
+    expect(outcome).toEqual({
+      Fetching: { db: 'old', sidecar: 'old', temps: 0 },
+      Downloading: { db: 'old', sidecar: 'old', temps: 0 },
+      // The verified download waits beside the live DB; the rename is the commit point.
+      'before-install': { db: 'old', sidecar: 'old', temps: 1 },
+      'after-install': { db: 'new', sidecar: 'old', temps: 0 },
+    });
     // A later pull completes and sweeps the temp files the killed ones left.
     const final = await pull(web.options());
     expect(final.status).toBe('updated');

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pull } from '../../sync/pull';
 import { push } from '../../sync/push';
 import { lockPath } from '../../database/lock';
+import { steppedClock } from '../helpers/clock';
 import { tempDir } from '../helpers/fixtures';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -40,7 +41,10 @@ describe('sync with a running dashboard', () => {
     await push(ci.options());
     await pull(web.options());
 
-    const server = await startServer({ dbPath: web.dbPath, settings: { ...web.settings, ADMIN_TOKEN: ADMIN } });
+    // Every request of the hammer below steps the clock past the file recheck, so each one looks for
+    // the renamed file: the reopen happens under load, and no assertion waits for a timer.
+    const clock = steppedClock();
+    const server = await startServer({ dbPath: web.dbPath, settings: { ...web.settings, ADMIN_TOKEN: ADMIN }, clock: clock.now });
     cleanups.push(() => server.close());
     const before = await datesSeen(server);
     expect(before).not.toContain(daysAgo(0));
@@ -55,6 +59,7 @@ describe('sync with a running dashboard', () => {
     const hammer = (async () => {
       while (!stop) {
         try {
+          clock.pastRecheck();
           const r = await fetch(`${server.url}/api/database/nope`);
           if (r.status !== 404) failures.push(`status ${r.status}`);
           await datesSeen(server);
@@ -65,7 +70,9 @@ describe('sync with a running dashboard', () => {
       }
     })();
     const pulled = await pull(web.options());
-    await new Promise((r) => setTimeout(r, 200));
+    // Keeps hammering a moment after the rename.
+    const afterRename = ok;
+    while (ok < afterRename + 3 && failures.length === 0) await new Promise((r) => setImmediate(r));
     stop = true;
     await hammer;
     expect(pulled.status).toBe('updated');

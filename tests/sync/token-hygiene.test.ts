@@ -37,14 +37,39 @@ describe('GITHUB_TOKEN hygiene (§6.1, §11 S5)', () => {
     });
     expect(gitAuthEnv('https://github.com/ROCm/sglang-ci.git', null)).toEqual({});
     expect(gitAuthEnv('/srv/data.git', TOKEN)).toEqual({});
+    expect(gitAuthEnv('http://github.com/ROCm/sglang-ci.git', TOKEN)).toEqual({});
   });
 
-  it('the token reaches an HTTP remote through the environment and never lands in config, URLs, output, errors or the DB', async () => {
-    const { dir: root, cleanup } = tempDir('ci-dash-token-');
+  it('never sends the token to a plain-http DATA_REPO: refused with a clear error before any request', async () => {
+    const { dir: root, cleanup } = tempDir('ci-dash-token-http-');
     cleanups.push(cleanup);
     createRemote(root);
     const server: GitHttpServer = await startGitHttpServer(root, TOKEN);
     cleanups.push(() => server.close());
+    const url = `${server.url}/remote.git`;
+    const web = machine(root, 'web', url, { GITHUB_TOKEN: TOKEN });
+    const err = await pull(web.options()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncError);
+    expect((err as Error).message).toMatch(/plain http; GITHUB_TOKEN is only ever sent over https/);
+    expectNoToken((err as Error).message, 'error');
+    const cli = await finished(spawnTs(['sync', 'pull'], { CI_DB_PATH: web.dbPath, DATA_REPO: url, DATA_WORK_DIR: web.settings.DATA_WORK_DIR, GITHUB_TOKEN: TOKEN }));
+    expect(cli.status).toBe(1);
+    expect(cli.out).toMatch(/sync failed: DATA_REPO http:\/\/127\.0\.0\.1:\d+\/remote\.git is plain http/);
+    expect(server.authHeaders).toEqual([]);
+    expect(fs.existsSync(web.dbPath)).toBe(false);
+  }, 60_000);
+
+  it('the token reaches an HTTPS remote through the environment and never lands in config, URLs, output, errors or the DB', async () => {
+    const { dir: root, cleanup } = tempDir('ci-dash-token-');
+    cleanups.push(cleanup);
+    createRemote(root);
+    // git trusts the test server's self-signed certificate through $HOME/.gitconfig.
+    const home = path.join(root, 'home');
+    const server: GitHttpServer = await startGitHttpServer(root, TOKEN, { tlsHome: home });
+    cleanups.push(() => server.close());
+    const savedHome = process.env.HOME;
+    process.env.HOME = home;
+    cleanups.push(() => void (process.env.HOME = savedHome));
     const url = `${server.url}/remote.git`;
     const ci = machine(root, 'dell300x-pla-t10-23', url, { HARDWARE_TYPE: 'mi30x', GITHUB_TOKEN: TOKEN });
     writeRuns(ci.dbPath, [{ date: daysAgo(1), hw: 'mi30x', machine: 'dell300x-pla-t10-23' }]);
@@ -57,6 +82,7 @@ describe('GITHUB_TOKEN hygiene (§6.1, §11 S5)', () => {
       HARDWARE_TYPE: 'mi30x',
       MACHINE_NAME: 'dell300x-pla-t10-23',
       LOCK_WAIT_MS: '2000',
+      HOME: home,
     };
     const pushed = await cli(['sync', 'push'], env);
     expect(pushed.out).toMatch(/Pushed [0-9a-f]{12}/);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CI_LOGS, tempDir } from '../../helpers/fixtures';
 import { kyselyFor, openWriter } from '../../../database/connection';
-import { ingestUpstreamReports, parseUpstreamReport, splitCsvLine, UPSTREAM_REPORT_DIR } from '../../../ingest/upstream';
+import { ingestUpstreamReports } from '../../../ingest/upstream';
+import { parseUpstreamReport, UPSTREAM_REPORT_DIR } from '../../../parsers/upstream';
 
 const REPORTS = path.join(CI_LOGS, UPSTREAM_REPORT_DIR);
 const real = (date: string) => {
@@ -52,8 +53,24 @@ describe('parseUpstreamReport on synthetic drift', () => {
   const header = 'Test Category,AMD # of Tests,Nvidia # of Tests,AMD Coverage (%)';
 
   it('splits quoted fields with commas and escaped quotes', () => {
-    expect(splitCsvLine('"suite, with comma",1,2,50%')).toEqual(['suite, with comma', '1', '2', '50%']);
-    expect(splitCsvLine('"say ""hi""",0,0,N/A')).toEqual(['say "hi"', '0', '0', 'N/A']);
+    const { report } = parseUpstreamReport(`${header}\n"suite, with comma",1,2,50%\n"say ""hi""",0,0,N/A\n`, 'sglang_ci_report_20260101.csv');
+    expect(report!.rows.map((r) => [r.test_category, r.amd_tests, r.nvidia_tests, r.coverage_text])).toEqual([
+      ['suite, with comma', 1, 2, '50%'],
+      ['say "hi"', 0, 0, 'N/A'],
+    ]);
+  });
+
+  it('keeps a quoted line break inside its field, and later lines keep their numbers', () => {
+    const { report, issues } = parseUpstreamReport(`${header}\r\n"suite\r\nsecond line",1,2,50%\r\nbad,x,2,?\r\nTotal,1,2,50%\r\n`, 'sglang_ci_report_20260101.csv');
+    expect(report!.rows.map((r) => [r.test_category, r.section])).toEqual([['suite\r\nsecond line', 'flat'], ['Total', 'total']]);
+    expect(issues.map((i) => i.message)).toEqual(['line 4: test counts must be whole numbers, got "x", "2"']);
+  });
+
+  it('reports a stray quote with its line and keeps the rows before it', () => {
+    const { report, issues } = parseUpstreamReport(`${header}\nsuite-a,1,2,50%\nsuite-b,"1"x,2,50%\n`, 'sglang_ci_report_20260101.csv');
+    expect(report!.rows.map((r) => r.test_category)).toEqual(['suite-a']);
+    expect(issues[0]).toMatchObject({ severity: 'warn', code: 'upstream_bad_row' });
+    expect(issues[0].message).toMatch(/^line 3: .*quote.*; record skipped$/i);
   });
 
   it('accepts CRLF endings and a missing coverage column, deriving the text', () => {
