@@ -167,3 +167,13 @@ export function checkDatabase(db: Sqlite): string[] {
 export function utcTimestamp(date: Date = new Date()): string {
   return date.toISOString().replace('T', ' ').slice(0, 19);
 }
+
+/**
+ * Runs a response's several queries in one read transaction, so they all see one snapshot of the DB
+ * (a re-ingest committing between two of them must not mix old and new rows). Inside a transaction
+ * already, it just runs.
+ */
+export async function readSnapshot<T>(db: Db, read: (snapshot: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return read(db);
+  return db.transaction().execute((trx) => read(trx));
+}

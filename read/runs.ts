@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Hardware } from '../core/hardware';
-import type { Db } from '../database/connection';
+import { readSnapshot, type Db } from '../database/connection';
 import type { TestRun } from '../database/schema';
 import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from './types';
 import { SANITY_CRON_LOG, SANITY_TASK_NAME, gsm8kThreshold, sanityThreshold, taskOrder } from '../core/tasks';
@@ -158,6 +158,10 @@ export function runStats(run: Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'fa
 
 /** GET /api/summary/:hw/:date, or why there is none. */
 export async function getRunSummary(db: Db, repo: string, hw: Hardware, date: string, machine?: string | null): Promise<RunLookup<SummaryPayload>> {
+  return readSnapshot(db, (snapshot) => runSummaryIn(snapshot, repo, hw, date, machine));
+}
+
+async function runSummaryIn(db: Db, repo: string, hw: Hardware, date: string, machine?: string | null): Promise<RunLookup<SummaryPayload>> {
   const found = await findRun(db, hw, date, machine);
   if (!found.ok) return found;
   const { run, machines } = found.value;
