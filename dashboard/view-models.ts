@@ -82,7 +82,7 @@ export async function homeView(ctx: AppContext, requestedDate: string | null) {
   const changes = {} as Record<Hardware, Awaited<ReturnType<typeof changesSincePrevious>>>;
   for (const hw of HARDWARE) {
     summaries[hw] = date ? summaryOrNull(await getRunSummary(db, ctx.settings.GITHUB_REPO, hw, date)) : null;
-    changes[hw] = date ? await changesSincePrevious(db, hw, date, summaries[hw]?.machine_name ?? null) : { previous: null, new_failures: [], recoveries: [] };
+    changes[hw] = date ? await changesSincePrevious(db, hw, date, summaries[hw]?.machine_name ?? null) : { previous: null, new_failures: [], recoveries: [], other_changes: [] };
   }
   const ingest = await lastIngest(db);
   return {

@@ -167,24 +167,38 @@ export interface NightChanges {
   previous: string | null;
   new_failures: string[];
   recoveries: string[];
+  /** Every other transition, to and from unknown / not run / no row ("no run"), catalogue order. */
+  other_changes: Array<{ task: string; from: string; to: string }>;
 }
+
+/** A task with no row on one of the two nights. */
+const NO_RUN = 'no run';
 
 /** What changed on `date` vs the previous night of the same hardware (default machine). */
 export async function changesSincePrevious(db: Db, hw: Hardware, date: string, machine: string | null = null): Promise<NightChanges> {
   const runs = await nightRuns(db, hw, 2, { until: date, machine });
   const today = runs.find((r) => r.run_date === date);
   const before = runs.find((r) => r.run_date < date);
-  if (!today || !before) return { previous: before?.run_date ?? null, new_failures: [], recoveries: [] };
+  if (!today || !before) return { previous: before?.run_date ?? null, new_failures: [], recoveries: [], other_changes: [] };
   const cells = await cellsOf(db, [today.id, before.id]);
   const now = cells.get(today.id) ?? new Map<string, TaskCell>();
   const prev = cells.get(before.id) ?? new Map<string, TaskCell>();
   const newFailures: string[] = [];
   const recoveries: string[] = [];
-  for (const [name, cell] of now) {
-    const was = prev.get(name)?.status;
-    if (cell.status === 'fail' && was !== 'fail') newFailures.push(name);
-    if (cell.status === 'pass' && was === 'fail') recoveries.push(name);
+  const others: Array<{ task: string; from: string; to: string }> = [];
+  for (const name of new Set([...now.keys(), ...prev.keys()])) {
+    const is = now.get(name)?.status ?? NO_RUN;
+    const was = prev.get(name)?.status ?? NO_RUN;
+    if (is === was) continue;
+    if (is === 'fail') newFailures.push(name);
+    else if (is === 'pass' && was === 'fail') recoveries.push(name);
+    else others.push({ task: name, from: was, to: is });
   }
   const byOrder = (a: string, b: string) => taskOrder(a) - taskOrder(b) || a.localeCompare(b);
-  return { previous: before.run_date, new_failures: newFailures.sort(byOrder), recoveries: recoveries.sort(byOrder) };
+  return {
+    previous: before.run_date,
+    new_failures: newFailures.sort(byOrder),
+    recoveries: recoveries.sort(byOrder),
+    other_changes: others.sort((a, b) => byOrder(a.task, b.task)),
+  };
 }
