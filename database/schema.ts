@@ -2,6 +2,7 @@
  * The typed Kysely `Database` interface. It mirrors database/migrations.ts exactly; every application
  * query is written against it so that another dialect can be added later.
  */
+import type { LatencyColumn, MetricRow, PerfResultRecord, SrtPoint } from '../core/records';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** The task counters of a run, as `test_runs` stores them (computed at ingest, read by pages and digests). */
@@ -149,15 +150,9 @@ export interface SanityModelsTable {
   source_rel_path: string | null;
 }
 
-export interface BenchmarkMetricsTable {
+export interface BenchmarkMetricsTable extends Omit<MetricRow, 'value'> {
   id: Generated<number>;
   test_run_id: number;
-  benchmark_name: string;
-  result_dir: string;
-  source: 'timing_summary' | 'csv' | 'serving_log';
-  load_kind: 'concurrency' | 'request_rate';
-  load_value: number;
-  metric: string;
   value: number | null;
 }
 
@@ -233,23 +228,11 @@ export interface PerfRunsTable {
   imported_at: string | null;
 }
 
-export interface PerfResultsTable {
+export interface PerfResultsTable extends Omit<PerfResultRecord, 'variant'> {
   id: Generated<number>;
   run_id: string;
-  gpu_config: string | null;
-  partition: string | null;
-  model: string | null;
+  /** Rows of the original may hold null (= `default`). */
   variant: string | null;
-  server_args: string | null;
-  batch_size: number | null;
-  input_len: number | null;
-  output_len: number | null;
-  latency_ms: number | null;
-  input_throughput: number | null;
-  output_throughput: number | null;
-  overall_throughput: number | null;
-  ttft_ms: number | null;
-  acc_length: number | null;
 }
 
 export interface SrtRunsTable {
@@ -298,26 +281,10 @@ export interface SrtRunsTable {
   imported_at: string;
 }
 
-export type SrtLatencyColumn = `${'mean' | 'median' | 'std' | 'p99'}_${'ttft' | 'tpot' | 'itl' | 'e2el'}_ms`;
+export type SrtLatencyColumn = LatencyColumn;
 
-export interface SrtPointsTable extends Record<SrtLatencyColumn, number | null> {
+export interface SrtPointsTable extends SrtPoint {
   job_id: string;
-  concurrency: number;
-  result_file: string;
-  gpus: number | null;
-  duration: number | null;
-  completed: number | null;
-  num_prompts: number | null;
-  total_input_tokens: number | null;
-  total_output_tokens: number | null;
-  request_throughput: number | null;
-  request_goodput: number | null;
-  output_throughput: number | null;
-  peak_output_tokens_per_s: number | null;
-  total_token_throughput: number | null;
-  output_tps_per_gpu: number | null;
-  total_tps_per_gpu: number | null;
-  tps_per_user: number | null;
 }
 
 export interface SrtTagsTable {

@@ -9,23 +9,9 @@
  * (diffusion results merged into the same file) are skipped with a problem. Pure: text in, records out.
  */
 
-/** One benchmark result of a run (a `perf_results` row without its run_id); `variant` is never null (null means `default`). */
-export interface PerfResultRecord {
-  gpu_config: string | null;
-  partition: string | null;
-  model: string | null;
-  variant: string;
-  server_args: string | null;
-  batch_size: number | null;
-  input_len: number | null;
-  output_len: number | null;
-  latency_ms: number | null;
-  input_throughput: number | null;
-  output_throughput: number | null;
-  overall_throughput: number | null;
-  ttft_ms: number | null;
-  acc_length: number | null;
-}
+import type { PerfResultRecord } from '../core/records';
+
+export type { PerfResultRecord };
 
 export interface PerfRunRecord {
   run_id: string;

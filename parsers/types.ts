@@ -19,17 +19,7 @@ export interface IngestIssue {
   message: string;
 }
 
-/** One `benchmark_metrics` row before it gets its test_run_id. */
-export interface MetricRow {
-  benchmark_name: string;
-  result_dir: string;
-  source: 'timing_summary' | 'csv' | 'serving_log';
-  load_kind: 'concurrency' | 'request_rate';
-  load_value: number;
-  /** snake_case with unit, e.g. `e2e_latency_ms`, `median_ttft_ms`, `output_throughput_tok_s`. */
-  metric: string;
-  value: number;
-}
+export type { MetricRow } from '../core/records';
 
 /** What an extension collector hands back to the orchestrator. */
 export interface Collected<T> {

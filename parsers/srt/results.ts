@@ -3,30 +3,12 @@
  * JSON). Per-request arrays are ignored; the derived per-GPU and per-user figures are computed here
  * once so the DB, the API and the CSV all agree.
  */
-export const LATENCY_STATS = ['mean', 'median', 'std', 'p99'] as const;
-export const LATENCY_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
-export type LatencyColumn = `${(typeof LATENCY_STATS)[number]}_${(typeof LATENCY_METRICS)[number]}_ms`;
+import { LATENCY_METRICS, LATENCY_STATS, type LatencyColumn, type SrtPoint } from '../../core/records';
+
+export type { LatencyColumn, SrtPoint };
+export { LATENCY_METRICS, LATENCY_STATS };
 export const LATENCY_COLUMNS: LatencyColumn[] = LATENCY_METRICS.flatMap((m) => LATENCY_STATS.map((s) => `${s}_${m}_ms` as LatencyColumn));
 
-/** One concurrency level of a run; ingest stores it as an `srt_points` row (same columns plus the job id). */
-export interface SrtPoint extends Record<LatencyColumn, number | null> {
-  concurrency: number;
-  result_file: string;
-  gpus: number | null;
-  duration: number | null;
-  completed: number | null;
-  num_prompts: number | null;
-  total_input_tokens: number | null;
-  total_output_tokens: number | null;
-  request_throughput: number | null;
-  request_goodput: number | null;
-  output_throughput: number | null;
-  peak_output_tokens_per_s: number | null;
-  total_token_throughput: number | null;
-  output_tps_per_gpu: number | null;
-  total_tps_per_gpu: number | null;
-  tps_per_user: number | null;
-}
 
 export class ResultError extends Error {}
 
