@@ -5,23 +5,14 @@
  */
 import type { Hardware } from '../core/hardware';
 import type { Db } from '../database/connection';
+import type { TestRun } from '../database/schema';
 import type { HistoryDetail, TestHistoryPayload, TestHistorySeries } from './types';
 import { taskNamesFor, taskOrder } from '../core/tasks';
 import { dashed } from '../core/dates';
 import { hasVerdict } from '../core/verdicts';
 import { defaultMachine, listAllDates, runStats } from './runs';
 
-interface NightRun {
-  id: number;
-  run_date: string;
-  machine_name: string | null;
-  overall_status: string | null;
-  total_tasks: number | null;
-  passed_tasks: number | null;
-  failed_tasks: number | null;
-  unknown_tasks: number | null;
-  not_run: number | null;
-}
+type NightRun = Pick<TestRun, 'id' | 'run_date' | 'machine_name' | 'overall_status' | 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run'>;
 
 /** Newest `nights` run dates of hw (up to `until`), oldest first, with one run per date: the given machine, else the default one. */
 export async function nightRuns(db: Db, hw: Hardware, nights: number, opts: { machine?: string | null; until?: string | null } = {}): Promise<NightRun[]> {
