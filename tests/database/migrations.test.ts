@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDatabase, openWriter } from '../../database/connection';
 import { LATEST_SCHEMA_VERSION, currentSchemaVersion } from '../../database/migrations';
+import { ORIGINAL_DDL_OLD_KEY as ORIGINAL_DDL } from '../helpers/oracle-db';
 
 const tmpDirs: string[] = [];
 function tmpDb(): string {
@@ -15,35 +16,6 @@ function tmpDb(): string {
 afterEach(() => {
   for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-
-// The original's DDL: machine_name added later, unique key still (run_date, hardware).
-const ORIGINAL_DDL = `
-CREATE TABLE test_runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, run_date TEXT NOT NULL, hardware TEXT NOT NULL, docker_image TEXT,
-  overall_status TEXT, total_tasks INTEGER DEFAULT 0, passed_tasks INTEGER DEFAULT 0, failed_tasks INTEGER DEFAULT 0,
-  unknown_tasks INTEGER DEFAULT 0, not_run INTEGER DEFAULT 0, run_datetime_pt TEXT, github_log_url TEXT,
-  github_cron_log_url TEXT, github_detail_log_url TEXT, plot_github_url TEXT,
-  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-  machine_name TEXT, UNIQUE(run_date, hardware));
-CREATE TABLE benchmark_results (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, benchmark_name TEXT NOT NULL, status TEXT,
-  gsm8k_accuracy REAL, runtime_minutes INTEGER, error_message TEXT, timing_log_path TEXT, github_detail_log_url TEXT,
-  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE,
-  UNIQUE(test_run_id, benchmark_name));
-CREATE TABLE sanity_check_results (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, model_name TEXT NOT NULL, status TEXT, accuracy REAL,
-  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE,
-  UNIQUE(test_run_id, model_name));
-CREATE TABLE log_files (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, log_type TEXT NOT NULL, log_name TEXT NOT NULL,
-  local_path TEXT, github_url TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-  FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE, UNIQUE(test_run_id, log_type, log_name));
-CREATE TABLE plot_files (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, benchmark_name TEXT NOT NULL, plot_suffix TEXT,
-  local_path TEXT, github_url TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-  FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE, UNIQUE(test_run_id, benchmark_name, plot_suffix));
-CREATE INDEX idx_test_runs_date_hw ON test_runs(run_date, hardware);
-`;
 
 describe('migrations', () => {
   it('creates the full schema on a new file and records the version', () => {

@@ -3,6 +3,7 @@
  * the 10 DEV nights. Lets page/API tests run on real data without depending on the ingest.
  */
 import fs from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { openWriter, checkpoint } from '../../database/connection';
 import { EXPECTED_DEV } from './fixtures';
 
@@ -27,10 +28,64 @@ export function loadOracle(): Oracle {
   return JSON.parse(fs.readFileSync(EXPECTED_DEV, 'utf8')) as Oracle;
 }
 
-/** Writes the oracle's compat rows into a new DB at `dbPath`. Returns the number of test_runs rows. */
+/** Writes the oracle's compat rows into a new DB at `dbPath` (our schema). Returns the number of test_runs rows. */
 export function buildOracleDb(dbPath: string): number {
-  const oracle = loadOracle();
   const db = openWriter(dbPath);
+  const n = insertOracleRows(db);
+  checkpoint(db);
+  db.close();
+  return n;
+}
+
+/**
+ * The original system's DDL (as in the production DB users pull): the five compat tables only, no
+ * schema version, no extension tables; machine_name added late (the last column), in the run key.
+ */
+export const ORIGINAL_DDL = `
+CREATE TABLE test_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, run_date TEXT NOT NULL, hardware TEXT NOT NULL, docker_image TEXT,
+  overall_status TEXT, total_tasks INTEGER DEFAULT 0, passed_tasks INTEGER DEFAULT 0, failed_tasks INTEGER DEFAULT 0,
+  unknown_tasks INTEGER DEFAULT 0, not_run INTEGER DEFAULT 0, run_datetime_pt TEXT, github_log_url TEXT,
+  github_cron_log_url TEXT, github_detail_log_url TEXT, plot_github_url TEXT,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  machine_name TEXT, UNIQUE(run_date, hardware, machine_name));
+CREATE TABLE benchmark_results (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, benchmark_name TEXT NOT NULL, status TEXT,
+  gsm8k_accuracy REAL, runtime_minutes INTEGER, error_message TEXT, timing_log_path TEXT, github_detail_log_url TEXT,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE,
+  UNIQUE(test_run_id, benchmark_name));
+CREATE TABLE sanity_check_results (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, model_name TEXT NOT NULL, status TEXT, accuracy REAL,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE,
+  UNIQUE(test_run_id, model_name));
+CREATE TABLE log_files (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, log_type TEXT NOT NULL, log_name TEXT NOT NULL,
+  local_path TEXT, github_url TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE, UNIQUE(test_run_id, log_type, log_name));
+CREATE TABLE plot_files (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, test_run_id INTEGER NOT NULL, benchmark_name TEXT NOT NULL, plot_suffix TEXT,
+  local_path TEXT, github_url TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  FOREIGN KEY (test_run_id) REFERENCES test_runs(id) ON DELETE CASCADE, UNIQUE(test_run_id, benchmark_name, plot_suffix));
+CREATE INDEX idx_test_runs_date_hw ON test_runs(run_date, hardware);
+`;
+
+/** The original's earlier DDL, whose run key was still (run_date, hardware). */
+export const ORIGINAL_DDL_OLD_KEY = ORIGINAL_DDL.replace('UNIQUE(run_date, hardware, machine_name)', 'UNIQUE(run_date, hardware)');
+
+/**
+ * A DB as the original system wrote it (ORIGINAL_DDL, not migrated) holding the real rows of the DEV
+ * nights: what `sync pull` brings down from production today. Returns the number of test_runs rows.
+ */
+export function buildOriginalDb(dbPath: string): number {
+  const db = new BetterSqlite3(dbPath);
+  db.exec(ORIGINAL_DDL);
+  const n = insertOracleRows(db);
+  db.close();
+  return n;
+}
+
+function insertOracleRows(db: BetterSqlite3.Database): number {
+  const oracle = loadOracle();
   const runIds = new Map<string, number>();
   const key = (r: Row) => `${r.run_date}|${r.hardware}|${r.machine_name}`;
   db.transaction(() => {
@@ -47,7 +102,5 @@ export function buildOracleDb(dbPath: string): number {
       }
     }
   })();
-  checkpoint(db);
-  db.close();
   return oracle.test_runs.length;
 }
