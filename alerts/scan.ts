@@ -14,7 +14,8 @@ import { hasVerdict } from '../core/verdicts';
 import { shiftDate } from '../core/dates';
 import { metricNamesOn, metricPoints } from '../read/perf';
 import { BASELINE_NIGHTS, classifyRunError, isAlertMetric, round } from '../core/alert-rules';
-import { buildSeries, evaluate } from '../read/alert-series';
+import { baselineImage, buildSeries, evaluate } from '../read/alert-series';
+import { imageOfResultDir } from '../core/image-tag';
 
 export const ALERT_KINDS = ['accuracy_below_threshold', 'new_failure', 'recovered', 'perf_regression', 'perf_suspect', 'missing_data', 'docker_image_missing', 'run_error'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -31,6 +32,9 @@ export interface AlertCandidate {
   baseline_value: number | null;
   baseline_desc: string | null;
   delta_pct: number | null;
+  /** The image the event's numbers come from, and the one its baseline (or the previous run) used. */
+  docker_image: string | null;
+  baseline_docker_image: string | null;
 }
 
 export interface ScanOptions {
@@ -80,13 +84,24 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
   const runs = await db
     .selectFrom('test_runs as tr')
     .leftJoin('run_meta as rm', 'rm.test_run_id', 'tr.id')
-    .select(['tr.id', 'tr.machine_name', 'rm.cron_dir_present', 'rm.docker_required_missing'])
+    .select(['tr.id', 'tr.machine_name', 'tr.docker_image', 'rm.cron_dir_present', 'rm.docker_required_missing'])
     .where('tr.hardware', '=', hw)
     .where('tr.run_date', '=', date)
     .orderBy('tr.id')
     .execute();
   for (const run of runs) {
     const machine = run.machine_name ?? '';
+    // new_failure / recovered / missing_data compare with the previous runs of the same hw + machine.
+    const previous = await db
+      .selectFrom('test_runs')
+      .select(['id', 'run_date', 'docker_image'])
+      .where('hardware', '=', hw)
+      .where('machine_name', run.machine_name === null ? 'is' : '=', run.machine_name)
+      .where('run_date', '<', date)
+      .orderBy('run_date', 'desc')
+      .limit(MISSING_DATA_LOOKBACK)
+      .execute();
+    const lastRun = previous[0];
     const event = (e: Partial<AlertCandidate> & Pick<AlertCandidate, 'kind' | 'subject'>): AlertCandidate => ({
       run_date: date,
       hardware: hw,
@@ -97,6 +112,8 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
       baseline_value: null,
       baseline_desc: null,
       delta_pct: null,
+      docker_image: run.docker_image,
+      baseline_docker_image: lastRun?.docker_image ?? null,
       ...e,
     });
     const tasks = await db
@@ -123,27 +140,17 @@ async function runEvents(db: Db, hw: Hardware, date: string, baseDir: string | n
       out.push(event({ kind: 'accuracy_below_threshold', subject: `Sanity: ${s.model}`, metric: 'gsm8k_accuracy', current_value: s.accuracy, baseline_value: s.threshold, baseline_desc: `threshold ${s.threshold}`, delta_pct: round(((s.accuracy - s.threshold) / s.threshold) * 100, 2) }));
     }
 
-    // new_failure / recovered / missing_data against the previous runs of the same hw + machine.
-    const previous = await db
-      .selectFrom('test_runs')
-      .select(['id', 'run_date'])
-      .where('hardware', '=', hw)
-      .where('machine_name', run.machine_name === null ? 'is' : '=', run.machine_name)
-      .where('run_date', '<', date)
-      .orderBy('run_date', 'desc')
-      .limit(MISSING_DATA_LOOKBACK)
-      .execute();
     const prevStatus = new Map<number, Map<string, string | null>>(previous.map((p) => [p.id, new Map()]));
     if (previous.length) {
       const rows = await db.selectFrom('benchmark_results').select(['test_run_id', 'benchmark_name', 'status']).where('test_run_id', 'in', previous.map((p) => p.id)).execute();
       for (const r of rows) prevStatus.get(r.test_run_id)?.set(r.benchmark_name, r.status);
     }
-    const lastRun = previous[0];
     for (const t of tasks) {
       if (lastRun) {
         const was = prevStatus.get(lastRun.id)?.get(t.benchmark_name) ?? null;
         const desc = `previous run ${lastRun.run_date}: ${was ?? 'absent'}`;
-        if (t.status === 'fail' && was !== 'fail') out.push(event({ kind: 'new_failure', subject: t.benchmark_name, baseline_desc: desc }));
+        // "New" only against a verdict: after unknown / not run / no row the task may have been failing all along.
+        if (t.status === 'fail' && was === 'pass') out.push(event({ kind: 'new_failure', subject: t.benchmark_name, baseline_desc: desc }));
         if (t.status === 'pass' && was === 'fail') out.push(event({ kind: 'recovered', subject: t.benchmark_name, baseline_desc: desc }));
       }
       if (!hasVerdict(t.status)) {
@@ -231,10 +238,16 @@ async function perfEvents(db: Db, hw: Hardware, date: string, report: ScanReport
       baseline_value: tonight.baseline,
       baseline_desc: `${series.load_kind === 'concurrency' ? 'concurrency' : 'request rate'} ${series.load_value}; ${tonight.baseline_desc}`,
       delta_pct: tonight.delta_pct,
+      docker_image: imageOfResultDir(tonight.result_dir),
+      baseline_docker_image: baselineImage(series.points, date),
     });
   }
   return out;
 }
+
+/** What a re-scan may refresh on an existing event (never its key, state or note). */
+const FACT_COLUMNS = ['current_value', 'baseline_value', 'baseline_desc', 'delta_pct', 'docker_image', 'baseline_docker_image'] as const;
+const pick = <T extends object, K extends keyof T>(o: T, keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 
 const keyOf = (e: Pick<AlertCandidate, 'kind' | 'machine_name' | 'subject' | 'metric' | 'load_value'>) => JSON.stringify([e.kind, e.machine_name, e.subject, e.metric, e.load_value]);
 
@@ -253,11 +266,11 @@ async function store(db: Db, hw: Hardware, date: string, candidates: AlertCandid
         const now = utcTimestamp();
         await trx.insertInto('alert_events').values({ ...c, created_at: now, updated_at: now }).execute();
         report.inserted++;
-      } else if (have.current_value !== c.current_value || have.baseline_value !== c.baseline_value || have.baseline_desc !== c.baseline_desc || have.delta_pct !== c.delta_pct) {
-        // Numbers only; state and note belong to the people triaging.
+      } else if (FACT_COLUMNS.some((col) => have[col] !== c[col])) {
+        // Numbers and images only; state and note belong to the people triaging.
         await trx
           .updateTable('alert_events')
-          .set({ current_value: c.current_value, baseline_value: c.baseline_value, baseline_desc: c.baseline_desc, delta_pct: c.delta_pct, updated_at: utcTimestamp() })
+          .set({ ...pick(c, FACT_COLUMNS), updated_at: utcTimestamp() })
           .where('id', '=', have.id)
           .execute();
         report.updated++;

@@ -83,6 +83,10 @@ export function formatInfo(i: SyncInfo): string[] {
   if (l.present) {
     lines.push(`        rows: ${Object.entries(l.row_counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     lines.push(`        digest ${l.digest}`);
+    if (l.sample) {
+      lines.push('        the bundled sample database (built by `npm start` from sample-data/): its runs are not this machine\'s work and are never pushed;');
+      lines.push('        `ci-dash sync pull` replaces it with the real database (no --force needed)');
+    }
   }
   lines.push(
     i.remote

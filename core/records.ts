@@ -57,3 +57,27 @@ export interface MetricRow {
   metric: string;
   value: number;
 }
+
+export type UpstreamSection = 'category' | 'per_pr' | 'additional' | 'flat' | 'total';
+
+/** One row of an upstream coverage report (an `upstream_ci_rows` row without its report_date). */
+export interface UpstreamRow {
+  row_index: number;
+  section: UpstreamSection;
+  test_category: string;
+  amd_tests: number;
+  nvidia_tests: number;
+  coverage_text: string;
+  coverage_pct: number | null;
+}
+
+/** One upstream coverage report: its `upstream_ci_reports` row and its rows. */
+export interface UpstreamReport {
+  report_date: string;
+  file_name: string;
+  format: 'flat' | 'sectioned';
+  amd_total: number;
+  nvidia_total: number;
+  coverage_pct: number | null;
+  rows: UpstreamRow[];
+}

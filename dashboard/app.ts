@@ -32,6 +32,8 @@ export interface AppOptions {
   baseDir?: string | null;
   /** The data source's clock (tests step it past the file recheck instead of sleeping). */
   clock?: () => number;
+  /** Serve an older DB from a migrated in-memory copy (`ci-dash serve` over a file it may not upgrade). */
+  upgradeInMemory?: boolean;
 }
 
 export interface DashboardApp {
@@ -47,7 +49,7 @@ export interface DashboardApp {
 export function createApp(options: AppOptions): DashboardApp {
   const ctx: AppContext = {
     settings: options.settings,
-    data: new DataSource(options.dbPath, options.settings.CACHE_MAX_BYTES, options.clock),
+    data: new DataSource(options.dbPath, options.settings.CACHE_MAX_BYTES, options.clock, options.upgradeInMemory),
     baseDir: options.baseDir ? path.resolve(options.baseDir) : null,
   };
   const app = express();

@@ -45,6 +45,23 @@ export function days(fallback = 30, max = 90, name = 'days') {
   return orDefault(intIn(name, 1, max), fallback);
 }
 
+export const BOTH_NIGHTS_AND_DAYS = 'Give either nights or days, not both (days is the older name of nights)';
+
+/**
+ * `shape` plus the trends window `nights` (1..max nights with a run, `fallback` when absent). `days`,
+ * its first name, is accepted for links already shared; both at once is a 400. Parses to `nights`.
+ */
+export function withNights<S extends z.ZodRawShape>(shape: S, fallback = 30, max = 90) {
+  type Window = { nights: number | null; days: number | null };
+  return z
+    .object({ ...shape, nights: orDefault(intIn('nights', 1, max), null), days: orDefault(intIn('days', 1, max), null) })
+    .refine((q) => (q as Window).nights === null || (q as Window).days === null, says(BOTH_NIGHTS_AND_DAYS))
+    .transform((q) => {
+      const { nights, days: oldName, ...rest } = q as Window & z.output<z.ZodObject<S>>;
+      return { ...(rest as Omit<z.output<z.ZodObject<S>>, keyof Window>), nights: nights ?? oldName ?? fallback };
+    });
+}
+
 /** A non-negative integer of at most 7 digits, null when absent. */
 export function count(name: string) {
   const message = says(`Invalid ${name} (expected a non-negative integer)`);

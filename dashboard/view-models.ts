@@ -7,27 +7,35 @@ import fs from 'node:fs';
 import { TOOL_VERSION } from '../config';
 import { HARDWARE, type Hardware } from '../core/hardware';
 import { SANITY_TASK_NAME, TASK_CRON_LOGS, sanityDisplayName, taskGroupsFor } from '../core/tasks';
-import { formatRuntime } from '../core/verdicts';
+import { TASK_STATES, formatRuntime } from '../core/verdicts';
 import { dashed, dayNumber } from '../core/dates';
-import { changesSincePrevious, nightRuns, statusGrid, streaks, testHistory } from '../read/history';
-import { availablePlotDates, groupPlots, nightMetrics, plotAssets } from '../read/plots';
-import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, listDates, neighbourDates, recentRuns, runStats, type RunLookup } from '../read/runs';
-import { upstreamDates, upstreamReport, upstreamTrends } from '../read/upstream';
+import { changesSincePrevious, hardwareNights, statusGrid, streaks, testHistory } from '../read/history';
+import { availablePlotDates, groupPlots, nightMetrics, nightPlots } from '../read/plots';
+import { dateCounts, getRunDetails, getRunSummary, latestDates, listAllDates, listDates, neighbourDates, newestNightWithData, recentRuns, type RunLookup } from '../read/runs';
+import { UPSTREAM_TREND_DAYS, upstreamDates, upstreamReport, upstreamTrends } from '../read/upstream';
 import { lastIngest } from '../read/health';
-import type { SummaryPayload } from '../read/types';
+import { nightsWithoutServingMetrics } from '../read/ingest-coverage';
+import type { SummaryPayload, UpstreamReportPayload } from '../read/types';
 import { compareRuns, formatPct, formatRunRef, loadRunSnapshot, type RunComparison, type RunRef } from '../read/compare';
 import { machinesByHardware } from '../read/digest';
 import { readSyncState } from '../sync/sidecar';
 import type { AppContext } from './context';
 import { cronLogNames } from './services/log-files';
+import { plotTree } from './services/plot-tree';
+import { upstreamReportFiles } from './services/upstream-files';
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so no data can close the tag. */
 export function safeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** A task or night state as a CSS class suffix (`no logs` → `no-logs`). */
+function stateClass(state: string): string {
+  return state.replace(/[^a-z]+/g, '-');
+}
+
 /** Helpers every view gets. */
-export const viewHelpers = { TASK_CRON_LOGS, SANITY_TASK_NAME, dashed, formatRuntime, sanityDisplayName, safeJson, taskGroupsFor, HARDWARE };
+export const viewHelpers = { TASK_CRON_LOGS, SANITY_TASK_NAME, TASK_STATES, dashed, formatRuntime, sanityDisplayName, safeJson, stateClass, taskGroupsFor, HARDWARE };
 
 // Building an Intl.DateTimeFormat costs more than a page's SQL; one per zone is kept.
 const displayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -53,10 +61,9 @@ function nightAgeHours(date: string | null, now = Date.now()): number | null {
   return Math.max(0, (now - t) / 3_600_000);
 }
 
-/** Footer freshness line and stale-data banner, shared by every page. */
+/** Footer freshness line and stale-data banner, shared by every page: from nights with data, never no-logs placeholders. */
 export async function freshness(ctx: AppContext) {
-  const latest = await latestDates(ctx.data.db());
-  const newest = [latest.mi30x, latest.mi35x].filter((d): d is string => !!d).sort().pop() ?? null;
+  const newest = await newestNightWithData(ctx.data.db());
   const age = nightAgeHours(newest);
   return { newest, newestDashed: newest ? dashed(newest) : null, stale: age !== null && age > ctx.settings.FRESHNESS_WARN_HOURS, ageDays: age === null ? null : Math.floor(age / 24) };
 }
@@ -104,12 +111,16 @@ export async function homeView(ctx: AppContext, requestedDate: string | null) {
       counts: await dateCounts(db),
       version: TOOL_VERSION,
     },
-    chart: Object.fromEntries(
-      HARDWARE.map((hw) => {
-        const s = summaries[hw]?.stats;
-        return [hw, s ? [s.passed_tasks, s.failed_tasks, s.unknown_tasks, s.not_run] : [0, 0, 0, 0]];
-      }),
-    ),
+    // The display tally: one bar per state, the bars of a hardware sum to its task count.
+    chart: {
+      labels: TASK_STATES.map((st) => st[0].toUpperCase() + st.slice(1)),
+      ...Object.fromEntries(
+        HARDWARE.map((hw) => {
+          const t = summaries[hw]?.stats.tally;
+          return [hw, t ? [t.pass, t.fail, t.unknown, t.not_run, t.no_logs] : TASK_STATES.map(() => 0)];
+        }),
+      ),
+    },
   };
 }
 
@@ -124,7 +135,8 @@ export async function hardwareView(ctx: AppContext, hw: Hardware, requestedDate:
   const machine = summary?.machine_name ?? machineParam;
   const details = summary && date ? await getRunDetails(db, hw, date, summary.machine_name) : null;
   const history = date ? await testHistory(db, hw, 30, { machine, until: date }) : null;
-  const runs = date ? await nightRuns(db, hw, 30, { machine, until: date }) : [];
+  // Each night's default machine unless the URL names one: a night another machine ran is not "no run".
+  const nights = date ? await hardwareNights(db, hw, 30, { machine: machineParam, until: date }) : [];
   const percent = (accuracy: number | null | undefined) => (accuracy === null || accuracy === undefined ? null : Math.round(accuracy * 1000) / 10);
   return {
     ok: true,
@@ -141,9 +153,14 @@ export async function hardwareView(ctx: AppContext, hw: Hardware, requestedDate:
       localLogs: date ? cronLogNames(ctx.baseDir, hw, date) : [],
       streaks: summary && date ? await streaks(db, hw, date, summary.machine_name) : {},
       metrics: summary && date ? await nightMetrics(db, hw, date, summary.machine_name) : {},
+      nights,
       history: {
-        dates: runs.map((r) => dashed(r.run_date)),
-        passRate: runs.map((r) => runStats(r).pass_rate),
+        // Every night of either hardware: a night without a run of this one is a gap, named "no run".
+        dates: nights.map((n) => dashed(n.date)),
+        states: nights.map((n) => n.state),
+        passRate: nights.map((n) => n.pass_rate),
+        coverage: nights.map((n) => n.coverage_pct),
+        gsm8kDates: history ? Object.values(history.test_history)[0]?.dates ?? [] : [],
         gsm8k: Object.fromEntries(
           Object.entries(history?.test_history ?? {})
             .filter(([name, s]) => !name.startsWith('Sanity: ') && s.details.some((d) => percent(d?.gsm8k_accuracy) !== null))
@@ -154,9 +171,23 @@ export async function hardwareView(ctx: AppContext, hw: Hardware, requestedDate:
   };
 }
 
+/** A path as one shell word (quoted when it holds anything else than plain path characters). */
+export const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The `ci-dash ingest` that writes hw's serving metrics when none of its nights has any (a DB the
+ * original wrote, e.g. after `sync pull`): the empty state of the figures built from them names it.
+ */
+export async function servingIngestCommand(ctx: AppContext, hw: Hardware): Promise<string | null> {
+  const nights = await nightsWithoutServingMetrics(ctx.data.db(), hw);
+  if (!nights) return null;
+  return `ci-dash --db ${shellWord(ctx.data.dbPath)} ingest --from ${nights.first} --to ${nights.last} --hardware ${hw} --base-dir ${ctx.baseDir ? shellWord(ctx.baseDir) : '<dir>'}`;
+}
+
 export async function plotsView(ctx: AppContext, hw: Hardware, requestedDate: string | null) {
   const db = ctx.data.db();
-  const dates = await availablePlotDates(db, hw);
+  const tree = plotTree(ctx.baseDir);
+  const dates = await availablePlotDates(db, hw, tree);
   const date = chosenDate(requestedDate, dates);
   return {
     title: `${hw.toUpperCase()} Plots`,
@@ -164,16 +195,24 @@ export async function plotsView(ctx: AppContext, hw: Hardware, requestedDate: st
     dates,
     date,
     neighbours: neighboursIn(dates, date),
-    plots: groupPlots(ctx.settings.GITHUB_REPO, hw, date ? await plotAssets(db, hw, date) : [], () => true),
+    plots: groupPlots(ctx.settings.GITHUB_REPO, hw, date ? await nightPlots(db, hw, date, tree) : [], () => true),
     metrics: date ? await nightMetrics(db, hw, date, null) : {},
+    ingestCommand: await servingIngestCommand(ctx, hw),
   };
+}
+
+/** The test-distribution doughnut: AMD's tests, and NVIDIA's tests that AMD lacks (none when AMD has more). */
+export function testDistribution(totals: UpstreamReportPayload['totals']): { covered: number; not_covered: number } | null {
+  const { amd_tests: amd, nvidia_tests: nvidia } = totals;
+  return amd === null || nvidia === null ? null : { covered: amd, not_covered: Math.max(0, nvidia - amd) };
 }
 
 export async function upstreamView(ctx: AppContext, requestedDate: string | null) {
   const db = ctx.data.db();
-  const dates = await upstreamDates(db);
+  const fromTree = upstreamReportFiles(ctx.baseDir);
+  const dates = await upstreamDates(db, fromTree);
   const date = chosenDate(requestedDate, dates);
-  const report = date ? await upstreamReport(db, date) : null;
+  const report = date ? await upstreamReport(db, fromTree, date) : null;
   const chartRows = (report?.rows ?? []).filter((r) => (report?.format === 'flat' ? r.section === 'flat' : r.section === 'category'));
   return {
     title: 'Upstream CI',
@@ -181,11 +220,16 @@ export async function upstreamView(ctx: AppContext, requestedDate: string | null
     date,
     neighbours: neighboursIn(dates, date),
     report,
+    /** The tree has a file for the date that is not a readable report (ingest names the problem). */
+    unreadableFile: date !== null && report === null && fromTree.dates().includes(date),
+    treeConfigured: ctx.baseDir !== null,
+    trendDays: UPSTREAM_TREND_DAYS,
     chart: {
       categories: chartRows.map((r) => r.test_category),
       amd: chartRows.map((r) => r.amd_tests),
       nvidia: chartRows.map((r) => r.nvidia_tests),
-      trends: await upstreamTrends(db, 30),
+      distribution: report ? testDistribution(report.totals) : null,
+      trends: date ? await upstreamTrends(db, fromTree, UPSTREAM_TREND_DAYS, date) : [],
     },
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema';
-import { LATEST_SCHEMA_VERSION, currentSchemaVersion, migrate } from './migrations';
+import { LATEST_SCHEMA_VERSION, compatRowCounts, currentSchemaVersion, migrate } from './migrations';
 
 export type Sqlite = BetterSqlite3.Database;
 export type Db = Kysely<Database>;
@@ -43,17 +43,27 @@ export function openWriter(dbPath: string, options: { migrate?: boolean; mustExi
   return db;
 }
 
+export interface MigrationReport {
+  /** Schema version the file had (-1: no tables, 0: the original's compat tables without a version). */
+  from: number;
+  applied: number[];
+  /** Rows of each compat table before and after: the migrations only add, so they must match. */
+  rowsBefore: Record<string, number>;
+  rowsAfter: Record<string, number>;
+}
+
 /**
- * `ci-dash db migrate` and `ci-dash start`: brings the file (created if missing) to the latest schema
- * and leaves it complete on its own. Returns the version it had (-1: none) and the versions applied.
+ * `ci-dash db migrate`, `ci-dash start` and `ci-dash serve`: brings the file (created if missing) to the
+ * latest schema and leaves it complete on its own.
  */
-export function migrateDatabaseFile(dbPath: string): { from: number; applied: number[] } {
+export function migrateDatabaseFile(dbPath: string): MigrationReport {
   const db = openWriter(dbPath, { migrate: false });
   try {
     const from = schemaState(db).version;
+    const rowsBefore = compatRowCounts(db);
     const applied = migrate(db);
     checkpoint(db);
-    return { from, applied };
+    return { from, applied, rowsBefore, rowsAfter: compatRowCounts(db) };
   } finally {
     db.close();
   }
@@ -64,16 +74,27 @@ export function migrateDatabaseFile(dbPath: string): { from: number; applied: nu
  * folder this process cannot write, where SQLite cannot create the `-shm` index and refuses to open it
  * (better-sqlite3 takes no `immutable=1` URI); the file is read once into memory instead, as of its
  * last checkpoint (every ci-dash writer ends with one), and never changes under the reader.
+ * `migrated-copy`: the same in-memory copy with this build's migrations applied to it (an older DB,
+ * e.g. the original's, that this process may not upgrade in place); the file is left as it is.
  */
-export type ReaderMode = 'file' | 'memory-copy';
+export type ReaderMode = 'file' | 'memory-copy' | 'migrated-copy';
 
-function folderWritable(dbPath: string): boolean {
+function writable(target: string): boolean {
   try {
-    fs.accessSync(path.dirname(path.resolve(dbPath)), fs.constants.W_OK);
+    fs.accessSync(target, fs.constants.W_OK);
     return true;
   } catch {
     return false;
   }
+}
+
+function folderWritable(dbPath: string): boolean {
+  return writable(path.dirname(path.resolve(dbPath)));
+}
+
+/** True when this process may change the file in place (the file and its folder, for the journal, are writable). */
+export function fileWritable(dbPath: string): boolean {
+  return writable(dbPath) && folderWritable(dbPath);
 }
 
 /** True when the file's header says WAL (bytes 18 and 19 are 2). */
@@ -98,12 +119,19 @@ export function readerModeFor(dbPath: string, writableFolder: boolean = folderWr
 /** Read-only connection for the web app and reports. The file must exist. */
 export function openReader(dbPath: string, mode: ReaderMode = readerModeFor(dbPath)): Sqlite {
   try {
-    if (mode === 'memory-copy') {
+    if (mode !== 'file') {
       const bytes = fs.readFileSync(dbPath);
       // An in-memory database has no WAL: mark the copy's header as a rollback-journal file.
       bytes[18] = 1;
       bytes[19] = 1;
-      return new BetterSqlite3(bytes, { readonly: true });
+      if (mode === 'memory-copy') return new BetterSqlite3(bytes, { readonly: true });
+      const scratch = new BetterSqlite3(bytes);
+      try {
+        migrate(scratch);
+        return new BetterSqlite3(scratch.serialize(), { readonly: true });
+      } finally {
+        scratch.close();
+      }
     }
     const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');

@@ -6,6 +6,7 @@
  * SQLite-specific. Application queries go through Kysely (database/schema.ts).
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { TASK_STATES_VIEW_SQL } from '../core/verdicts';
 
 export interface Migration {
   version: number;
@@ -89,6 +90,14 @@ const COMPAT_INDEXES = [
   'CREATE INDEX IF NOT EXISTS idx_plot_files_run ON plot_files(test_run_id)',
   'CREATE INDEX IF NOT EXISTS idx_benchmark_results_name ON benchmark_results(benchmark_name)',
 ];
+
+/** The tables the original wrote (and its scripts read); their rows are what an upgrade must keep. */
+export const COMPAT_TABLE_NAMES: readonly string[] = Object.keys(COMPAT_TABLES);
+
+/** Rows per compat table (a table the file lacks counts 0). */
+export function compatRowCounts(db: BetterSqlite3.Database): Record<string, number> {
+  return Object.fromEntries(COMPAT_TABLE_NAMES.map((t) => [t, tableExists(db, t) ? (db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number) : 0]));
+}
 
 function tableExists(db: BetterSqlite3.Database, name: string): boolean {
   return !!db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?").get(name);
@@ -515,7 +524,26 @@ const taskFailures: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex, noLogsAndDatabaseMeta, srtGpusPerWorker, taskFailures];
+const alertEventImages: Migration = {
+  version: 7,
+  name: 'alert_events: the docker image of the night and of its baseline (an /alerts item shows a release change)',
+  up(db) {
+    // New nullable columns only: scripts and canned queries keep reading the columns they know.
+    const have = columnNames(db, 'alert_events');
+    if (!have.includes('docker_image')) db.exec('ALTER TABLE alert_events ADD COLUMN docker_image TEXT');
+    if (!have.includes('baseline_docker_image')) db.exec('ALTER TABLE alert_events ADD COLUMN baseline_docker_image TEXT');
+  },
+};
+
+const taskStatesView: Migration = {
+  version: 8,
+  name: 'task_states view: one display state per task and sanity model, the words the pages use (explorer queries read it)',
+  up(db) {
+    db.exec(`DROP VIEW IF EXISTS task_states; CREATE VIEW task_states AS ${TASK_STATES_VIEW_SQL}`);
+  },
+};
+
+export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex, noLogsAndDatabaseMeta, srtGpusPerWorker, taskFailures, alertEventImages, taskStatesView];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

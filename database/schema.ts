@@ -204,6 +204,9 @@ export interface AlertEventsTable {
   baseline_desc: string | null;
   delta_pct: number | null;
   state: Generated<AlertState>;
+  /** The night's image and the baseline's (the previous run's for task events); migration 7. */
+  docker_image: string | null;
+  baseline_docker_image: string | null;
   note: string | null;
   created_at: Generated<string>;
   updated_at: Generated<string>;

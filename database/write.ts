@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Transaction } from 'kysely';
 import type { Settings } from '../config';
-import { checkpoint, kyselyFor, migrateDatabaseFile, openReader, openWriter, schemaState, type Db, type Sqlite } from './connection';
+import { checkpoint, kyselyFor, migrateDatabaseFile, openReader, openWriter, schemaState, type Db, type MigrationReport, type Sqlite } from './connection';
 import { LockTimeoutError, lockPath, withLock } from './lock';
 import type { Database } from './schema';
 
@@ -67,8 +67,34 @@ export async function withLockedWriter<T>(target: WriteTarget, purpose: string, 
   });
 }
 
+export type CreateResult<T> = { created: true; value: T } | { created: false };
+
+/**
+ * Creates the DB file when there is none (`npm start`'s sample DB). Everything happens under the
+ * shared lock: the existence check, `build` (which fills a private temp file next to the DB; writers
+ * it opens on that file re-enter the same lock) and the rename into place. No other command can hold
+ * the lock while the path changes, and an interrupted build leaves no half DB behind.
+ */
+export async function createDatabaseFile<T>(target: WriteTarget, purpose: string, build: (tempPath: string) => Promise<T>): Promise<CreateResult<T>> {
+  return withWriteLock(target, purpose, async (): Promise<CreateResult<T>> => {
+    if (fs.existsSync(target.dbPath)) return { created: false };
+    const temp = `${target.dbPath}.create-${process.pid}-${Date.now()}.tmp`;
+    const removeTemp = () => {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(temp + suffix, { force: true });
+    };
+    removeTemp();
+    try {
+      const value = await build(temp);
+      fs.renameSync(temp, target.dbPath);
+      return { created: true, value };
+    } finally {
+      removeTemp();
+    }
+  });
+}
+
 /** `db migrate`, `start`: creates or upgrades the file under the lock. */
-export function migrateLocked(target: WriteTarget, purpose = 'db migrate'): Promise<{ from: number; applied: number[] }> {
+export function migrateLocked(target: WriteTarget, purpose = 'db migrate'): Promise<MigrationReport> {
   return withWriteLock(target, purpose, () => migrateDatabaseFile(target.dbPath));
 }
 

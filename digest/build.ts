@@ -4,7 +4,7 @@
  */
 import type { Hardware } from '../core/hardware';
 import { TASK_GROUPS, gsm8kThreshold, hasPlots, isValidationTask, plotBenchmarkName, sanityThreshold, taskGroup, taskOrder, type TaskGroup } from '../core/tasks';
-import { passRate, taskExists } from '../core/verdicts';
+import { nightState, passRate, sanityModelState, tallyStates, taskExists, taskState, type TaskState } from '../core/verdicts';
 import { dashed } from '../core/dates';
 import { parseImageTag } from '../core/image-tag';
 import type { NightChanges, StreakFacts } from '../read/history';
@@ -30,6 +30,8 @@ export interface DigestTask {
   name: string;
   status: string;
   exists: boolean;
+  /** The one display word of the task (issue 16.5), as on the pages. */
+  state: TaskState;
   runtimeMinutes: number | null;
   gsm8k: number | null;
   threshold: number | null;
@@ -72,7 +74,8 @@ export interface Digest {
   /** `ran on image of YYYY-MM-DD` when the image date is not the report date. */
   imageBanner: string | null;
   overallStatus: string;
-  counts: { total: number; passed: number; failed: number; unknown: number; notRun: number; tasksRun: number; passRate: number | null };
+  /** Display counts (issue 16.5): one state per task and sanity model, passed + failed + unknown + notRun + noLogs = total. */
+  counts: { total: number; passed: number; failed: number; unknown: number; notRun: number; noLogs: number; tasksRun: number; passRate: number | null };
   sections: DigestSection[];
   sanity: DigestSanity[];
   newFailures: Array<{ task: string; line: string }>;
@@ -115,12 +118,14 @@ function plotUrlFor(task: string, input: DigestInput): string | null {
 }
 
 function toDigestTask(t: TaskRow, input: DigestInput): DigestTask {
+  const exists = taskExists(t.task_exists, t.status, t.runtime_minutes);
   const threshold = isValidationTask(t.benchmark_name) ? null : (t.gsm8k_threshold ?? gsm8kThreshold(t.benchmark_name));
   const cause = t.status === 'fail' && t.failure_category && t.failure_summary ? `${failureCategoryLabel(t.failure_category)}: ${t.failure_summary}` : null;
   return {
     name: t.benchmark_name,
     status: t.status ?? 'unknown',
-    exists: taskExists(t.task_exists, t.status, t.runtime_minutes),
+    exists,
+    state: taskState(t.status, exists, input.run.no_logs),
     runtimeMinutes: t.runtime_minutes,
     gsm8k: t.gsm8k_accuracy,
     threshold,
@@ -155,12 +160,8 @@ export function buildDigest(input: DigestInput): Digest {
   // The own-hardware image when the extension knows it; the compat column may name another hardware's image.
   const dockerImage = run.has_run_meta ? (run.docker_image_own ?? run.docker_image) : run.docker_image;
   const tag = parseImageTag(dockerImage);
-  const passed = run.passed_tasks ?? 0;
-  const failed = run.failed_tasks ?? 0;
-  const total = run.total_tasks ?? 0;
-  const notRun = run.not_run ?? 0;
-
   const tasks = input.tasks.map((t) => toDigestTask(t, input));
+  const tally = tallyStates([...tasks.map((t) => t.state), ...input.sanity.map((s) => sanityModelState(s.status, run.no_logs))]);
   const sections: DigestSection[] = TASK_GROUPS.map((g) => ({
     title: g.name,
     tasks: tasks.filter((t) => taskGroup(t.name) === g.name).sort((a, b) => taskOrder(a.name) - taskOrder(b.name)),
@@ -185,8 +186,8 @@ export function buildDigest(input: DigestInput): Digest {
     imageHardwareMismatch: tag && tag.hardware !== hw ? `image tag names ${tag.hardware}, not ${hw}` : null,
     imageDate: tag ? tag.imageDate : null,
     imageBanner: tag && tag.imageDate !== date ? `ran on image of ${dashed(tag.imageDate)}` : null,
-    overallStatus: run.overall_status ?? 'unknown',
-    counts: { total, passed, failed, unknown: run.unknown_tasks ?? 0, notRun, tasksRun: total - notRun, passRate: passRate(passed, failed) },
+    overallStatus: nightState({ overall_status: run.overall_status, no_logs: run.no_logs }),
+    counts: { total: tally.total, passed: tally.pass, failed: tally.fail, unknown: tally.unknown, notRun: tally.not_run, noLogs: tally.no_logs, tasksRun: tally.ran, passRate: passRate(tally.pass, tally.fail) },
     sections,
     sanity,
     newFailures: input.changes.new_failures.map((task) => ({ task, line: failingLine(task) })),

@@ -5,7 +5,7 @@
 import { formatRuntime } from '../core/verdicts';
 import { percent, type Digest, type DigestTask } from './build';
 
-const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', unknown: '❓', 'not run': '⏭️', skipped: '⏭️' };
+const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', unknown: '❓', 'not run': '⏭️', 'no logs': '⚠️', skipped: '⏭️' };
 
 function icon(status: string): string {
   return STATUS_ICON[status] ?? '❓';
@@ -13,8 +13,8 @@ function icon(status: string): string {
 
 /** One task as a line without links: icon, name, status, GSM8K vs threshold, runtime, error. */
 export function taskLine(t: DigestTask): string {
-  // A task whose job never ran gets the skip icon whatever its stored status (SPEC §7.3 vocabulary).
-  const parts = [`${icon(t.exists ? t.status : 'not run')} ${t.name}: ${t.status}`];
+  // The task's one display word, as on the pages (issue 16.5): a task whose job never ran reads "not run".
+  const parts = [`${icon(t.state)} ${t.name}: ${t.state}`];
   if (t.gsm8k !== null) {
     const vs = t.threshold !== null ? ` (threshold ≥ ${percent(t.threshold)}${t.belowThreshold ? ', BELOW' : ''})` : '';
     parts.push(`GSM8K ${percent(t.gsm8k)}${vs}`);
@@ -34,7 +34,9 @@ function overviewFacts(d: Digest): Array<[string, string]> {
     ['Docker image', `${d.dockerImage ?? 'none found'}${d.imageHardwareMismatch ? ` (${d.imageHardwareMismatch})` : ''}`],
     ['Overall', d.overallStatus],
     ['Tasks run', `${c.tasksRun}/${c.total}`],
-    ['Passed / Failed / Unknown / Not run', `${c.passed} / ${c.failed} / ${c.unknown} / ${c.notRun}`],
+    c.noLogs
+      ? ['Passed / Failed / Unknown / Not run / No logs', `${c.passed} / ${c.failed} / ${c.unknown} / ${c.notRun} / ${c.noLogs}`]
+      : ['Passed / Failed / Unknown / Not run', `${c.passed} / ${c.failed} / ${c.unknown} / ${c.notRun}`],
     ['Pass rate (tasks with a verdict)', c.passRate === null ? 'N/A' : `${c.passRate.toFixed(1)}%`],
     ...(d.failureCauses ? [['Why tasks failed', d.failureCauses] as [string, string]] : []),
   ];

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, type Settings } from '../config';
 import { HARDWARE } from '../core/hardware';
-import { kyselyFor, openWriter } from '../database/connection';
 import { markSampleDatabase } from '../database/meta';
+import { createDatabaseFile, withLockedWriter, writeTargetFor } from '../database/write';
 import { runIngest } from './index';
 
 export const SAMPLE_DIR = path.join(PROJECT_ROOT, 'sample-data');
@@ -23,34 +23,21 @@ export function sampleDates(sampleDir: string = SAMPLE_DIR): string[] {
   return [...dates].sort();
 }
 
-const removeDbFiles = (file: string) => {
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-};
-
 /**
- * Creates `dbPath` from sample-data when it does not exist; never touches an existing file. The ingest
- * writes a temp file that is renamed into place, so an interrupted first start leaves no half DB.
+ * Creates `dbPath` from sample-data when it does not exist; never touches an existing file. Built in a
+ * temp file renamed into place under the shared lock (database/write.ts createDatabaseFile).
  * `nights` counts the (date, hardware) pairs ingested.
  */
 export async function ensureSampleDatabase(dbPath: string, settings: Settings, sampleDir: string = SAMPLE_DIR): Promise<{ created: boolean; nights: number }> {
   if (fs.existsSync(dbPath)) return { created: false, nights: 0 };
   const dates = sampleDates(sampleDir);
   if (dates.length === 0) throw new Error(`no sample nights under ${sampleDir}/cron_log`);
-  const tmp = `${dbPath}.sample-${process.pid}.tmp`;
-  removeDbFiles(tmp);
-  try {
-    const summary = await runIngest({ dbPath: tmp, baseDir: sampleDir, dates, hardware: [...HARDWARE], layout: 'branch', settings, command: 'ci-dash start (sample data)' });
+  const command = 'ci-dash start (sample data)';
+  const made = await createDatabaseFile(writeTargetFor(settings, dbPath), command, async (temp) => {
+    const summary = await runIngest({ dbPath: temp, baseDir: sampleDir, dates, hardware: [...HARDWARE], layout: 'branch', settings, command });
     // Marked, so that sync pull may replace it without --force and sync push never publishes it.
-    const db = kyselyFor(openWriter(tmp));
-    try {
-      await markSampleDatabase(db, 'sample-data');
-    } finally {
-      await db.destroy();
-    }
-    if (fs.existsSync(dbPath)) return { created: false, nights: 0 }; // another process won the race
-    fs.renameSync(tmp, dbPath);
-    return { created: true, nights: summary.ingested };
-  } finally {
-    removeDbFiles(tmp);
-  }
+    await withLockedWriter(writeTargetFor(settings, temp), command, ({ db }) => markSampleDatabase(db, 'sample-data'));
+    return summary.ingested;
+  });
+  return made.created ? { created: true, nights: made.value } : { created: false, nights: 0 };
 }

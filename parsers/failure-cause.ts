@@ -126,10 +126,19 @@ function applies(rule: FailureRule, role: LogRole, family: TaskFamily): boolean 
   return (!rule.roles || rule.roles.includes(role)) && (!rule.families || rule.families.includes(family));
 }
 
+const comparedHints = new WeakMap<FailureRule, readonly string[]>();
+
+/** The rule's hints as a line is searched for them: lower-cased once for an `ignoreCase` rule. */
+function hintsOf(rule: FailureRule): readonly string[] {
+  let hints = comparedHints.get(rule);
+  if (!hints) comparedHints.set(rule, (hints = rule.ignoreCase ? rule.hints.map((h) => h.toLowerCase()) : rule.hints));
+  return hints;
+}
+
 /** The rule's match on one line, or null. */
 function matchLine(rule: FailureRule, raw: string, folded: () => string): RegExpExecArray | null {
   const hay = rule.ignoreCase ? folded() : raw;
-  if (!rule.hints.some((h) => hay.includes(rule.ignoreCase ? h.toLowerCase() : h))) return null;
+  if (!hintsOf(rule).some((h) => hay.includes(h))) return null;
   if (rule.unless?.some((u) => raw.includes(u))) return null;
   return rule.pattern.exec(stripLogPrefix(raw));
 }
@@ -145,41 +154,96 @@ function visiblePart(line: string, max: number): string {
   return (cr >= 0 ? line.slice(cr + 1) : line).slice(0, max);
 }
 
-const filters = new Map<string, RegExp>();
+/** A case-insensitive search for any of the literals. */
+function anyOf(literals: readonly string[]): RegExp {
+  const unique = [...new Set(literals.map((h) => h.toLowerCase()))];
+  return new RegExp(unique.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+}
 
-/** One case-insensitive alternation of every hint of `rules` (literals only): most lines fail it at once. */
-function hintFilter(rules: readonly FailureRule[]): RegExp {
-  const key = rules.map((r) => r.name).join('|');
-  let re = filters.get(key);
-  if (!re) {
-    const hints = [...new Set(rules.flatMap((r) => r.hints))].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    filters.set(key, (re = new RegExp(hints.join('|'), 'gi')));
+/** What the hint search of a rule set needs, built once per set (the rule table is fixed). */
+interface PreparedRules {
+  /** Every hint of every rule: most lines fail it at once, one native pass over a log finds the others. */
+  anyHint: RegExp;
+  /**
+   * Lower-cased hint → indexes of the rules that may match a line where it was found: those with a
+   * hint that can start at the same place (one of the two is a prefix of the other).
+   */
+  rulesByHint: Map<string, number[]>;
+  /** The hints of exactly the rules a log's role and task allow, by rule indexes (built when first needed). */
+  activeHints: Map<string, RegExp>;
+}
+
+const preparedSets = new WeakMap<readonly FailureRule[], PreparedRules>();
+
+function prepare(rules: readonly FailureRule[]): PreparedRules {
+  let prepared = preparedSets.get(rules);
+  if (!prepared) {
+    const lowered = rules.map((r) => r.hints.map((h) => h.toLowerCase()));
+    const rulesByHint = new Map<string, number[]>();
+    for (const found of new Set(lowered.flat())) {
+      const related = (h: string) => found.startsWith(h) || h.startsWith(found);
+      rulesByHint.set(found, lowered.flatMap((hints, i) => (hints.some(related) ? [i] : [])));
+    }
+    preparedSets.set(rules, (prepared = { anyHint: anyOf(lowered.flat()), rulesByHint, activeHints: new Map() }));
   }
-  return re;
+  return prepared;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Indexes of the active rules worth trying on a line (`from`..`to` of the text; `line` is what the
+ * patterns see of it). On an ASCII line only those whose hints the search finds in `line` can match.
+ * Any other line is tried with every active rule when it holds one of their hints anywhere (case
+ * folding beyond ASCII is left to the rules' own test, as it always was).
+ */
+function candidateRules(prepared: PreparedRules, rules: readonly FailureRule[], active: readonly number[], text: string, from: number, to: number, line: string): readonly number[] {
+  if (NON_ASCII.test(line)) {
+    const key = active.join(',');
+    let hints = prepared.activeHints.get(key);
+    if (!hints) prepared.activeHints.set(key, (hints = anyOf(active.flatMap((i) => rules[i].hints))));
+    hints.lastIndex = 0;
+    return hints.test(text.slice(from, to)) ? active : [];
+  }
+  const picked = new Set<number>();
+  const { anyHint } = prepared;
+  anyHint.lastIndex = 0;
+  for (let m = anyHint.exec(line); m; m = anyHint.exec(line)) {
+    const related = prepared.rulesByHint.get(m[0].toLowerCase());
+    if (!related) return active;
+    for (const i of related) picked.add(i);
+    anyHint.lastIndex = m.index + 1;
+  }
+  return active.filter((i) => picked.has(i));
 }
 
 /** Every rule's first hit in every log (collecting rules gather all their captures). */
 function findHits(logs: ScannedLog[], family: TaskFamily, rules: readonly FailureRule[]): Hit[] {
   const hits: Hit[] = [];
+  const prepared = prepare(rules);
+  const { anyHint } = prepared;
   for (const log of logs) {
-    const active = rules.filter((r) => applies(r, log.log.role, family));
-    const anyHint = hintFilter(active);
+    const active = rules.flatMap((r, i) => (applies(r, log.log.role, family) ? [i] : []));
+    const text = log.log.text;
     const first = new Map<FailureRule, Hit>();
     // One native pass over the text finds the lines holding any hint; only those are looked at.
     anyHint.lastIndex = 0;
-    for (let m = anyHint.exec(log.log.text); m; m = anyHint.exec(log.log.text)) {
+    for (let m = anyHint.exec(text); m; m = anyHint.exec(text)) {
       const index = lineOf(log, m.index);
-      const next = index + 1 < log.starts.length ? log.starts[index + 1] : log.log.text.length;
+      const next = index + 1 < log.starts.length ? log.starts[index + 1] : text.length;
       anyHint.lastIndex = next;
       if (!isScanned(log, index)) {
         // Jump over the unscanned middle of a big log.
-        if (index < log.tailStart) anyHint.lastIndex = Math.max(next, log.starts[log.tailStart] ?? log.log.text.length);
+        if (index < log.tailStart) anyHint.lastIndex = Math.max(next, log.starts[log.tailStart] ?? text.length);
         continue;
       }
       const line = lineForMatch(lineAt(log, index));
       let lower: string | null = null;
       const folded = () => (lower ??= line.toLowerCase());
-      for (const rule of active) {
+      const candidates = candidateRules(prepared, rules, active, text, m.index, next, line);
+      anyHint.lastIndex = next;
+      for (const i of candidates) {
+        const rule = rules[i];
         const seen = first.get(rule);
         // A bare exception (`CancelledError`, no message) is usually a consequence: a later one with a message replaces it.
         const upgradable = seen !== undefined && rule.followChain === true && !seen.groups[2];
@@ -196,7 +260,7 @@ function findHits(logs: ScannedLog[], family: TaskFamily, rules: readonly Failur
         first.set(rule, hit);
         hits.push(hit);
       }
-      if (anyHint.lastIndex >= log.log.text.length) break;
+      if (anyHint.lastIndex >= text.length) break;
     }
   }
   return hits;

@@ -4,13 +4,15 @@
  * quoted field may hold commas, `""` and line breaks.
  */
 import { parse } from 'csv-parse/sync';
+import type { UpstreamReport, UpstreamRow, UpstreamSection } from '../core/records';
 import type { IngestIssue } from './types';
 
-export const UPSTREAM_REPORT_DIR = 'upstream_ci/ci_report';
-const FILE_NAME = /^sglang_ci_report_(\d{8})\.csv$/;
-const HEADER = ['Test Category', 'AMD # of Tests', 'Nvidia # of Tests', 'AMD Coverage (%)'];
+export type { UpstreamReport, UpstreamRow, UpstreamSection };
 
-export type UpstreamSection = 'category' | 'per_pr' | 'additional' | 'flat' | 'total';
+export const UPSTREAM_REPORT_DIR = 'upstream_ci/ci_report';
+/** A report's file name; group 1 is its date. */
+export const UPSTREAM_REPORT_FILE = /^sglang_ci_report_(\d{8})\.csv$/;
+const HEADER = ['Test Category', 'AMD # of Tests', 'Nvidia # of Tests', 'AMD Coverage (%)'];
 
 const SECTION_MARKERS: Record<string, UpstreamSection | null> = {
   '# CI Category Summary': 'category',
@@ -22,26 +24,6 @@ const CATEGORY_TOTAL = ' (total test count)';
 const MAX_RECORD_CHARS = 64 * 1024;
 /** A report is a few KB; a bigger file is not a report (and csv-parse would build millions of fields). */
 export const MAX_REPORT_CHARS = 1024 * 1024;
-
-export interface UpstreamRow {
-  row_index: number;
-  section: UpstreamSection;
-  test_category: string;
-  amd_tests: number;
-  nvidia_tests: number;
-  coverage_text: string;
-  coverage_pct: number | null;
-}
-
-export interface UpstreamReport {
-  report_date: string;
-  file_name: string;
-  format: 'flat' | 'sectioned';
-  amd_total: number;
-  nvidia_total: number;
-  coverage_pct: number | null;
-  rows: UpstreamRow[];
-}
 
 /** One CSV record with the file line it starts on. */
 interface CsvRecord {
@@ -108,7 +90,7 @@ const defaultCoverageText = (amd: number, nvidia: number) => (nvidia === 0 ? 'N/
  */
 export function parseUpstreamReport(text: string, fileName: string): { report: UpstreamReport | null; issues: IngestIssue[] } {
   const relPath = `${UPSTREAM_REPORT_DIR}/${fileName}`;
-  const dateMatch = FILE_NAME.exec(fileName);
+  const dateMatch = UPSTREAM_REPORT_FILE.exec(fileName);
   const issues: IngestIssue[] = [];
   const issue = (severity: IngestIssue['severity'], code: string, message: string) =>
     issues.push({ run_date: dateMatch ? dateMatch[1] : null, hardware: null, severity, code, rel_path: relPath, message });

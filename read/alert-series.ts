@@ -8,7 +8,9 @@
  */
 import type { MetricPointRow } from './perf';
 import { gsm8kThreshold } from '../core/tasks';
-import { evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from '../core/alert-rules';
+import { BASELINE_NIGHTS, evaluateSeries, modeOfResultDir, type NightValue, type NightVerdict } from '../core/alert-rules';
+import { dayNumber } from '../core/dates';
+import { imageOfResultDir, imageRelease } from '../core/image-tag';
 
 const SOURCE_RANK: Record<MetricPointRow['source'], number> = { timing_summary: 0, csv: 1, serving_log: 2 };
 
@@ -104,6 +106,28 @@ export function evaluate(series: Series): EvaluatedSeries {
     };
   });
   return { key: series.key, benchmark: series.benchmark, mode: series.mode, load_kind: series.load_kind, load_value: series.load_value, metric: series.metric, points };
+}
+
+/**
+ * The image the baseline of `date` was measured with: the release most of the baseline nights ran
+ * (the trusted points of the BASELINE_NIGHTS nights before, as evaluateSeries takes them), the newest
+ * of them on a tie; null when no baseline night has a dated image.
+ */
+export function baselineImage(points: readonly SeriesPoint[], date: string): string | null {
+  const day = dayNumber(date);
+  const votes = new Map<string, { count: number; image: string; date: string }>();
+  for (const p of points) {
+    const d = dayNumber(p.date);
+    if (!p.trusted || d >= day || d < day - BASELINE_NIGHTS) continue;
+    const image = imageOfResultDir(p.result_dir);
+    const release = imageRelease(image);
+    if (!image || !release) continue;
+    // Points are oldest first: the newest image of a release is the last one seen.
+    votes.set(release, { count: (votes.get(release)?.count ?? 0) + 1, image, date: p.date });
+  }
+  let best: { count: number; image: string; date: string } | null = null;
+  for (const v of votes.values()) if (!best || v.count > best.count || (v.count === best.count && v.date > best.date)) best = v;
+  return best?.image ?? null;
 }
 
 const VERDICT_WEIGHT: Record<string, number> = { perf_regression: 3, perf_suspect: 2, untrusted: 1 };

@@ -5,6 +5,7 @@
 import { failureCategoryLabel } from '../core/failure-rules';
 import { isHardware, type Hardware } from '../core/hardware';
 import { taskOrder } from '../core/tasks';
+import { nightState, taskExists, taskState } from '../core/verdicts';
 import { isRealDate, compactDate } from '../core/dates';
 import type { Db } from '../database/connection';
 import { metricDirection, type LoadMetric } from '../core/metric-names';
@@ -160,10 +161,15 @@ function pts(a: number | null | undefined, b: number | null | undefined): number
   return a === null || a === undefined || b === null || b === undefined ? null : Math.round((b - a) * 1000) / 10;
 }
 
-function taskSide(t: TaskRow | undefined): TaskSide | null {
+/** A task's word in the comparison: the pages' state (issue 16.5), so a job that never ran reads "not run" here too. */
+function stateOf(t: TaskRow | undefined, s: RunSnapshot): string | undefined {
+  return t ? taskState(t.status, taskExists(t.task_exists, t.status, t.runtime_minutes), s.run.no_logs) : undefined;
+}
+
+function taskSide(t: TaskRow | undefined, s: RunSnapshot): TaskSide | null {
   if (!t) return null;
   const cause = t.status === 'fail' && t.failure_category ? `${failureCategoryLabel(t.failure_category)}: ${t.failure_summary ?? ''}` : null;
-  return { status: t.status ?? 'unknown', gsm8k: t.gsm8k_accuracy, runtimeMinutes: t.runtime_minutes, error: t.failing_line ?? t.error_message, cause };
+  return { status: stateOf(t, s) as string, gsm8k: t.gsm8k_accuracy, runtimeMinutes: t.runtime_minutes, error: t.failing_line ?? t.error_message, cause };
 }
 
 function provenance(a: RunSnapshot, b: RunSnapshot): ProvenanceRow[] {
@@ -189,9 +195,9 @@ export function compareRuns(a: RunSnapshot, b: RunSnapshot): RunComparison {
     const tb = b.tasks.find((t) => t.benchmark_name === name);
     return {
       name,
-      a: taskSide(ta),
-      b: taskSide(tb),
-      change: change(ta?.status, tb?.status),
+      a: taskSide(ta, a),
+      b: taskSide(tb, b),
+      change: change(stateOf(ta, a), stateOf(tb, b)),
       gsm8kDeltaPts: pts(ta?.gsm8k_accuracy, tb?.gsm8k_accuracy),
       runtimeDeltaMinutes: ta?.runtime_minutes != null && tb?.runtime_minutes != null ? tb.runtime_minutes - ta.runtime_minutes : null,
     };
@@ -225,7 +231,7 @@ export function compareRuns(a: RunSnapshot, b: RunSnapshot): RunComparison {
   metrics.sort((x, y) => x.benchmark.localeCompare(y.benchmark) || x.mode.localeCompare(y.mode) || x.metric.localeCompare(y.metric) || x.loadValue - y.loadValue);
   const prov = provenance(a, b);
   const settingsDiffering = prov.filter((p) => p.setting && p.differs).length;
-  const side = (s: RunSnapshot) => ({ ref: formatRunRef({ hw: s.hw, date: s.date, machine: s.machine }), hw: s.hw, date: s.date, machine: s.machine, machines: s.machines, overall: s.run.overall_status });
+  const side = (s: RunSnapshot) => ({ ref: formatRunRef({ hw: s.hw, date: s.date, machine: s.machine }), hw: s.hw, date: s.date, machine: s.machine, machines: s.machines, overall: nightState({ overall_status: s.run.overall_status, no_logs: s.run.no_logs }) });
   return {
     a: side(a),
     b: side(b),

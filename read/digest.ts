@@ -14,6 +14,8 @@ export type RunRow = TestRun & {
   started_at: string | null;
   docker_image_own: string | null;
   has_run_meta: boolean;
+  /** run_meta.no_logs: the CI ran that night but this machine left no logs (issue 16.1). */
+  no_logs: boolean;
 };
 
 /** A task's compat row with its task_meta facts (all null for rows imported without the extension). */
@@ -46,10 +48,10 @@ export type AlertRow = Pick<AlertEvent, 'kind' | 'subject' | 'metric' | 'load_va
 async function runMeta(db: Db, run: TestRun): Promise<RunRow> {
   const meta = await db
     .selectFrom('run_meta')
-    .select(['started_at', 'docker_image_own'])
+    .select(['started_at', 'docker_image_own', 'no_logs'])
     .where('test_run_id', '=', run.id)
     .executeTakeFirst();
-  return { ...run, started_at: meta?.started_at ?? null, docker_image_own: meta?.docker_image_own ?? null, has_run_meta: !!meta };
+  return { ...run, started_at: meta?.started_at ?? null, docker_image_own: meta?.docker_image_own ?? null, has_run_meta: !!meta, no_logs: meta?.no_logs === 1 };
 }
 
 export async function runTasks(db: Db, runId: number): Promise<TaskRow[]> {

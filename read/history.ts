@@ -9,10 +9,10 @@ import type { TestRun } from '../database/schema';
 import type { HistoryDetail, TestHistoryPayload, TestHistorySeries } from './types';
 import { taskNamesFor, taskOrder } from '../core/tasks';
 import { dashed } from '../core/dates';
-import { hasVerdict } from '../core/verdicts';
-import { defaultMachine, listAllDates, runStats } from './runs';
+import { hasVerdict, nightState, sanityModelState, taskExists, taskState, type NightState, type TaskState, type TaskTally } from '../core/verdicts';
+import { defaultMachine, listAllDates, runDisplays, runStats, type RunDisplay } from './runs';
 
-type NightRun = Pick<TestRun, 'id' | 'run_date' | 'machine_name' | 'overall_status' | 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run'>;
+type NightRun = Pick<TestRun, 'id' | 'run_date' | 'machine_name' | 'overall_status' | 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run'> & { display: RunDisplay };
 
 /** Newest `nights` run dates of hw (up to `until`), oldest first, with one run per date: the given machine, else the default one. */
 export async function nightRuns(db: Db, hw: Hardware, nights: number, opts: { machine?: string | null; until?: string | null } = {}): Promise<NightRun[]> {
@@ -31,17 +31,22 @@ export async function nightRuns(db: Db, hw: Hardware, nights: number, opts: { ma
     .orderBy('updated_at', 'desc')
     .orderBy('id', 'desc')
     .execute();
-  const byDate = new Map<string, NightRun>();
+  const byDate = new Map<string, (typeof rows)[number]>();
   for (const r of rows) {
     if (opts.machine && r.machine_name !== opts.machine) continue;
     const have = byDate.get(r.run_date);
     if (!have || (r.machine_name === preferred && have.machine_name !== preferred)) byDate.set(r.run_date, r);
   }
-  return [...byDate.values()].sort((a, b) => a.run_date.localeCompare(b.run_date));
+  const chosen = [...byDate.values()].sort((a, b) => a.run_date.localeCompare(b.run_date));
+  const displays = await runDisplays(db, chosen.map((r) => r.id));
+  return chosen.map((r) => ({ ...r, display: displays.get(r.id) as RunDisplay }));
 }
 
 interface TaskCell {
+  /** The stored status (what /api/test-history reports). */
   status: string;
+  /** The display word, as on the pages (issue 16.5); null for a skipped sanity model. */
+  state: TaskState | null;
   detail: HistoryDetail;
 }
 
@@ -50,16 +55,25 @@ async function cellsOf(db: Db, runIds: number[]): Promise<Map<number, Map<string
   const out = new Map<number, Map<string, TaskCell>>(runIds.map((id) => [id, new Map()]));
   if (runIds.length === 0) return out;
   const tasks = await db
-    .selectFrom('benchmark_results')
-    .select(['test_run_id', 'benchmark_name', 'status', 'runtime_minutes', 'gsm8k_accuracy', 'error_message'])
-    .where('test_run_id', 'in', runIds)
+    .selectFrom('benchmark_results as b')
+    .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+    .leftJoin('run_meta as m', 'm.test_run_id', 'b.test_run_id')
+    .select(['b.test_run_id', 'b.benchmark_name', 'b.status', 'b.runtime_minutes', 'b.gsm8k_accuracy', 'b.error_message', 't.task_exists', 'm.no_logs'])
+    .where('b.test_run_id', 'in', runIds)
     .execute();
   for (const t of tasks) {
-    out.get(t.test_run_id)?.set(t.benchmark_name, { status: t.status ?? 'unknown', detail: { runtime_minutes: t.runtime_minutes, gsm8k_accuracy: t.gsm8k_accuracy, error: t.error_message } });
+    const state = taskState(t.status, taskExists(t.task_exists, t.status, t.runtime_minutes), t.no_logs === 1);
+    out.get(t.test_run_id)?.set(t.benchmark_name, { status: t.status ?? 'unknown', state, detail: { runtime_minutes: t.runtime_minutes, gsm8k_accuracy: t.gsm8k_accuracy, error: t.error_message } });
   }
-  const sanity = await db.selectFrom('sanity_check_results').select(['test_run_id', 'model_name', 'status', 'accuracy']).where('test_run_id', 'in', runIds).execute();
+  const sanity = await db
+    .selectFrom('sanity_check_results as s')
+    .leftJoin('run_meta as m', 'm.test_run_id', 's.test_run_id')
+    .select(['s.test_run_id', 's.model_name', 's.status', 's.accuracy', 'm.no_logs'])
+    .where('s.test_run_id', 'in', runIds)
+    .execute();
   for (const s of sanity) {
-    out.get(s.test_run_id)?.set(`Sanity: ${s.model_name}`, { status: s.status ?? 'unknown', detail: { runtime_minutes: null, gsm8k_accuracy: s.accuracy, error: null } });
+    const state = sanityModelState(s.status, s.no_logs === 1);
+    out.get(s.test_run_id)?.set(`Sanity: ${s.model_name}`, { status: s.status ?? 'unknown', state, detail: { runtime_minutes: null, gsm8k_accuracy: s.accuracy, error: null } });
   }
   return out;
 }
@@ -136,22 +150,40 @@ export async function streaks(db: Db, hw: Hardware, date: string, machine: strin
 
 export interface GridCell {
   date: string;
-  status: string | null;
+  /** `no run` when the hardware has no row that night, `no logs` for a no-logs run, else its overall status. */
+  state: NightState;
   pass_rate: number | null;
+  /** Tasks with a verdict of all tasks (percent), null without a run. */
+  coverage_pct: number | null;
+  /** The run's display tally, null without a run. */
+  tally: TaskTally | null;
+}
+
+/** One grid cell per date of `dates` from the runs of one hardware (a date without a run is `no run`). */
+export function gridCells(dates: readonly string[], runs: readonly NightRun[]): GridCell[] {
+  const byDate = new Map(runs.map((r) => [r.run_date, r]));
+  return dates.map((d) => {
+    const r = byDate.get(d);
+    if (!r) return { date: d, state: nightState(null), pass_rate: null, coverage_pct: null, tally: null };
+    const stats = runStats(r, r.display);
+    return { date: d, state: stats.state, pass_rate: stats.pass_rate, coverage_pct: stats.coverage_pct, tally: stats.tally };
+  });
 }
 
 /** Home grid: hardware × the newest `nights` dates of either hardware (oldest first). */
 export async function statusGrid(db: Db, nights: number): Promise<{ dates: string[]; rows: Record<Hardware, GridCell[]> }> {
   const dates = (await listAllDates(db, nights)).reverse();
   const rows = { mi30x: [], mi35x: [] } as Record<Hardware, GridCell[]>;
-  for (const hw of ['mi30x', 'mi35x'] as const) {
-    const runs = new Map((await nightRuns(db, hw, nights)).map((r) => [r.run_date, r]));
-    rows[hw] = dates.map((d) => {
-      const r = runs.get(d);
-      return { date: d, status: r ? (r.overall_status ?? 'unknown') : null, pass_rate: r ? runStats(r).pass_rate : null };
-    });
-  }
+  for (const hw of ['mi30x', 'mi35x'] as const) rows[hw] = gridCells(dates, await nightRuns(db, hw, nights));
   return { dates, rows };
+}
+
+/** One hardware's nights as grid cells over the newest `nights` dates of either hardware up to `until`, oldest first. */
+export async function hardwareNights(db: Db, hw: Hardware, nights: number, opts: { machine?: string | null; until?: string | null } = {}): Promise<GridCell[]> {
+  let datesQ = db.selectFrom('test_runs').select('run_date').distinct();
+  if (opts.until) datesQ = datesQ.where('run_date', '<=', opts.until);
+  const dates = (await datesQ.orderBy('run_date', 'desc').limit(nights).execute()).map((r) => r.run_date).reverse();
+  return gridCells(dates, await nightRuns(db, hw, nights, opts));
 }
 
 export interface NightChanges {
@@ -178,8 +210,9 @@ export async function changesSincePrevious(db: Db, hw: Hardware, date: string, m
   const recoveries: string[] = [];
   const others: Array<{ task: string; from: string; to: string }> = [];
   for (const name of new Set([...now.keys(), ...prev.keys()])) {
-    const is = now.get(name)?.status ?? NO_RUN;
-    const was = prev.get(name)?.status ?? NO_RUN;
+    // The pages' words (issue 16.5): a task whose job never ran is "not run" here too, not its stored "unknown".
+    const is = now.get(name)?.state ?? NO_RUN;
+    const was = prev.get(name)?.state ?? NO_RUN;
     if (is === was) continue;
     if (is === 'fail') newFailures.push(name);
     else if (is === 'pass' && was === 'fail') recoveries.push(name);

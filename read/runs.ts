@@ -9,7 +9,7 @@ import { readSnapshot, type Db } from '../database/connection';
 import type { TestRun } from '../database/schema';
 import type { OverallStatus, RunStats, SanityResults, SummaryPayload, TaskResult } from './types';
 import { SANITY_CRON_LOG, SANITY_TASK_NAME, gsm8kThreshold, sanityThreshold, taskOrder } from '../core/tasks';
-import { formatRuntime, passRate, sanityOverall, taskExists } from '../core/verdicts';
+import { coveragePercent, formatRuntime, nightState, passRate, sanityModelState, sanityOverall, tallyStates, taskExists, taskState, type TaskTally } from '../core/verdicts';
 import { shiftDate } from '../core/dates';
 import { apiFailure, groupFailures, runFailures } from './failures';
 
@@ -135,7 +135,56 @@ function sanityTask(sanity: SanityResults | null): TaskResult {
   return { exists: sanity !== null, status, runtime: null, runtime_minutes: null, error: null, gsm8k_accuracy: null, gsm8k_threshold: null, detail_url: sanity?.log_file ?? null, rule_id: null };
 }
 
-export function runStats(run: Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run' | 'overall_status'>, sanity: SanityResults | null = null): RunStats {
+/** What the pages show of a run besides its stored counts (issue 16.5, 16.1, 16.3). */
+export interface RunDisplay {
+  /** One state per stored task and sanity model; the parts sum to `total`. */
+  tally: TaskTally;
+  /** run_meta.no_logs: the CI ran that night but this machine left no logs. */
+  no_logs: boolean;
+  /** run_meta.machine_source = inferred: the machine name was taken from the nearest nights. */
+  machine_inferred: boolean;
+}
+
+/**
+ * Display facts of many runs, set-based (three queries): the task states come from the rows through
+ * core's taskState, never from the stored counts (whose not_run overlaps unknown, §4.10).
+ */
+export async function runDisplays(db: Db, runIds: readonly number[]): Promise<Map<number, RunDisplay>> {
+  const out = new Map<number, RunDisplay>();
+  if (runIds.length === 0) return out;
+  const ids = [...new Set(runIds)];
+  const [tasks, sanity, meta] = await Promise.all([
+    db
+      .selectFrom('benchmark_results as b')
+      .leftJoin('task_meta as t', 't.benchmark_result_id', 'b.id')
+      .select(['b.test_run_id', 'b.status', 't.task_exists', sql<number>`b.runtime_minutes IS NULL`.as('no_runtime'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('b.test_run_id', 'in', ids)
+      .groupBy(['b.test_run_id', 'b.status', 't.task_exists', sql`b.runtime_minutes IS NULL`])
+      .execute(),
+    db
+      .selectFrom('sanity_check_results')
+      .select(['test_run_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('test_run_id', 'in', ids)
+      .groupBy(['test_run_id', 'status'])
+      .execute(),
+    db.selectFrom('run_meta').select(['test_run_id', 'no_logs', 'machine_source']).where('test_run_id', 'in', ids).execute(),
+  ]);
+  const metaOf = new Map(meta.map((m) => [m.test_run_id, m]));
+  const states = new Map<number, Array<{ state: ReturnType<typeof sanityModelState>; count: number }>>(ids.map((id) => [id, []]));
+  const noLogs = (id: number) => metaOf.get(id)?.no_logs === 1;
+  for (const t of tasks) {
+    const exists = taskExists(t.task_exists, t.status, Number(t.no_runtime) === 1 ? null : 0);
+    states.get(t.test_run_id)?.push({ state: taskState(t.status, exists, noLogs(t.test_run_id)), count: Number(t.n) });
+  }
+  for (const m of sanity) states.get(m.test_run_id)?.push({ state: sanityModelState(m.status, noLogs(m.test_run_id)), count: Number(m.n) });
+  for (const id of ids) out.set(id, { tally: tallyStates(states.get(id) ?? []), no_logs: noLogs(id), machine_inferred: metaOf.get(id)?.machine_source === 'inferred' });
+  return out;
+}
+
+type StoredCounts = Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'failed_tasks' | 'unknown_tasks' | 'not_run' | 'overall_status'>;
+
+/** A run's stats: the stored (compat) counts as they are, plus the display tally, state and coverage. */
+export function runStats(run: StoredCounts, display: RunDisplay, sanity: SanityResults | null = null): RunStats {
   const total = run.total_tasks ?? 0;
   const passed = run.passed_tasks ?? 0;
   const failed = run.failed_tasks ?? 0;
@@ -153,7 +202,16 @@ export function runStats(run: Pick<TestRun, 'total_tasks' | 'passed_tasks' | 'fa
     sanity_passed: models.filter((m) => m.status === 'pass').length,
     sanity_failed: models.filter((m) => m.status === 'fail').length,
     sanity_total: models.length,
+    tally: display.tally,
+    state: nightState({ overall_status: run.overall_status, no_logs: display.no_logs }),
+    coverage_pct: coveragePercent(display.tally),
   };
+}
+
+/** Stats of a run whose display facts are read on their own (one run). */
+export async function statsOf(db: Db, run: StoredCounts & { id: number }, sanity: SanityResults | null = null): Promise<{ stats: RunStats; display: RunDisplay }> {
+  const display = (await runDisplays(db, [run.id])).get(run.id) as RunDisplay;
+  return { stats: runStats(run, display, sanity), display };
 }
 
 /** GET /api/summary/:hw/:date, or why there is none. */
@@ -179,7 +237,12 @@ async function runSummaryIn(db: Db, repo: string, hw: Hardware, date: string, ma
     failed.push({ category: view.category, task_name: name });
   }
   const failure_groups = groupFailures(failed);
-  return { ok: true, value: { hardware: hw, date, machine_name: run.machine_name ?? '', machines, task_results: tasks, sanity_results: sanity, stats: runStats(run, sanity), failure_groups } };
+  const { stats, display } = await statsOf(db, run, sanity);
+  for (const task of Object.values(tasks)) task.state = taskState(task.status, task.exists, display.no_logs);
+  return {
+    ok: true,
+    value: { hardware: hw, date, machine_name: run.machine_name ?? '', machine_inferred: display.machine_inferred, machines, task_results: tasks, sanity_results: sanity, stats, failure_groups },
+  };
 }
 
 /** Run-level facts shown next to the summary on the hardware page. */
@@ -215,13 +278,17 @@ export async function recentRuns(db: Db, nights: number) {
   if (dates.length === 0) return [];
   const rows = await db
     .selectFrom('test_runs')
-    .select(['run_date', 'hardware', 'machine_name', 'overall_status', 'total_tasks', 'passed_tasks', 'failed_tasks', 'unknown_tasks', 'not_run', 'updated_at'])
+    .select(['id', 'run_date', 'hardware', 'machine_name', 'overall_status', 'total_tasks', 'passed_tasks', 'failed_tasks', 'unknown_tasks', 'not_run', 'updated_at'])
     .where('run_date', 'in', dates)
     .orderBy('run_date', 'desc')
     .orderBy('hardware')
     .orderBy('machine_name')
     .execute();
-  return rows.map((r) => ({ ...r, stats: runStats(r) }));
+  const displays = await runDisplays(db, rows.map((r) => r.id));
+  return rows.map((r) => {
+    const display = displays.get(r.id) as RunDisplay;
+    return { ...r, machine_inferred: display.machine_inferred, stats: runStats(r, display) };
+  });
 }
 
 /** Newest run date per hardware. */
@@ -230,6 +297,17 @@ export async function latestDates(db: Db): Promise<Record<Hardware, string | nul
   const out: Record<Hardware, string | null> = { mi30x: null, mi35x: null };
   for (const r of rows) if (r.hardware === 'mi30x' || r.hardware === 'mi35x') out[r.hardware] = r.d;
   return out;
+}
+
+/** Newest night that has data: a no-logs placeholder run (run_meta.no_logs) is not data (issue 16.1). */
+export async function newestNightWithData(db: Db): Promise<string | null> {
+  const row = await db
+    .selectFrom('test_runs as r')
+    .leftJoin('run_meta as m', 'm.test_run_id', 'r.id')
+    .select((eb) => eb.fn.max('r.run_date').as('d'))
+    .where((eb) => eb.or([eb('m.no_logs', 'is', null), eb('m.no_logs', '!=', 1)]))
+    .executeTakeFirst();
+  return row?.d ?? null;
 }
 
 /** Counts of available dates per hardware. */

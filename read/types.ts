@@ -5,8 +5,8 @@ import type { Hardware } from '../core/hardware';
 import type { FailureGroup, TaskFailure } from './failures';
 import type { TaskCounts } from '../database/schema';
 
-import type { OverallStatus } from '../core/verdicts';
-export type { OverallStatus, TaskStatus } from '../core/verdicts';
+import type { NightState, OverallStatus, TaskState, TaskTally } from '../core/verdicts';
+export type { NightState, OverallStatus, TaskState, TaskStatus, TaskTally } from '../core/verdicts';
 
 export interface TaskResult {
   exists: boolean;
@@ -20,6 +20,8 @@ export interface TaskResult {
   /** Corrected detail link (the compat URL points nowhere for some tasks). */
   detail_url: string | null;
   rule_id: string | null;
+  /** Extension (issue 16.5): the one display word of this task, the same on every page, the explorer and the digest. */
+  state?: TaskState;
   /** Issue 15: why the task failed; absent when it did not fail (or no log told). */
   failure?: TaskFailure;
   /** Display facts of `failure`: category label, first night of the same cause, log view at the line. */
@@ -45,12 +47,20 @@ export interface RunStats extends TaskCounts {
   sanity_passed: number;
   sanity_failed: number;
   sanity_total: number;
+  /** Extension (issue 16.5): one state per stored task and sanity model; pass + fail + unknown + not_run + no_logs = total. */
+  tally: TaskTally;
+  /** Extension: `no logs` for a run the CI ran but this machine left nothing for, else overall_status. */
+  state: NightState;
+  /** Extension: tasks with a verdict of all tasks, in percent (1 decimal); what the pass rate is over. */
+  coverage_pct: number | null;
 }
 
 export interface SummaryPayload {
   hardware: Hardware;
   date: string;
   machine_name: string;
+  /** Extension (issue 16.3): the machine name was inferred from the nearest nights (no machine line in the logs). */
+  machine_inferred: boolean;
   machines: string[];
   task_results: Record<string, TaskResult>;
   sanity_results: SanityResults | null;

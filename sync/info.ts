@@ -19,6 +19,8 @@ export interface SyncInfo {
     schema_version: number | null;
     row_counts: Record<string, number>;
     digest: string | null;
+    /** Built by `npm start` from sample-data/: none of its runs is this machine's work, `sync pull` replaces it. */
+    sample: boolean;
   };
   remote: { branch: string; path: string; commit: string; date: string; blob: string; size_kb: number } | null;
   /** False when DATA_REPO is not set (then there is nothing to compare with). */
@@ -39,6 +41,7 @@ export async function info(opts: SyncOptions): Promise<SyncInfo> {
     schema_version: facts?.schemaVersion ?? null,
     row_counts: facts ? await compatRowCounts(opts.dbPath) : {},
     digest: facts?.digest ?? null,
+    sample: facts?.sample ?? false,
   };
   if (!opts.repo) return { local, remote: null, repo_configured: false, sync_state: state, verdict: 'no remote' };
 
@@ -60,6 +63,8 @@ export async function info(opts: SyncOptions): Promise<SyncInfo> {
 }
 
 async function verdictFor(clone: DataClone, blob: RemoteBlob, state: SyncState, facts: ReturnType<typeof localFacts>, opts: SyncOptions): Promise<Verdict> {
+  // The sample DB holds nothing to push (push refuses it) and the remote copy replaces it.
+  if (facts?.sample) return 'remote ahead';
   const localChanged = !!facts && facts.runs > 0 && hasUnpushedChanges(state, facts.digest);
   if (state.remote_blob) {
     const remoteChanged = blob.blob !== state.remote_blob;

@@ -6,9 +6,9 @@ import type { Db } from '../../database/connection';
 import type { Hardware } from '../../core/hardware';
 import { HttpError } from '../http-error';
 import { gsm8kThreshold, hasPlots, isValidationTask, sanityThreshold, taskGroup } from '../../core/tasks';
-import { passRate } from '../../core/verdicts';
+import { passRate, sanityModelState, taskExists, taskState } from '../../core/verdicts';
 import { shiftDate } from '../../core/dates';
-import { defaultMachine, listDates } from '../../read/runs';
+import { defaultMachine, listDates, machinesOn, runDisplays, runStats, type RunDisplay } from '../../read/runs';
 
 function percent(fraction: number | null): number | null {
   return fraction === null ? null : Math.round(fraction * 1000) / 10;
@@ -86,16 +86,26 @@ async function dailyRuns(db: Db, w: RunWindow) {
     .orderBy('tr.run_date', 'desc')
     .orderBy('tr.machine_name')
     .execute();
-  return rows.map(({ detail_tree_url, github_detail_log_url, ...r }) => ({
-    ...r,
-    // The compat detail URL points nowhere on the log branch (SPEC §4.12); prefer the corrected one.
-    github_detail_log_url: detail_tree_url ?? github_detail_log_url,
-    tasks_run: (r.total_tasks ?? 0) - (r.not_run ?? 0),
-    pass_rate: passRate(r.passed_tasks ?? 0, r.failed_tasks ?? 0),
-  }));
+  const displays = await runDisplays(db, rows.map((r) => r.run_id));
+  return rows.map(({ detail_tree_url, github_detail_log_url, ...r }) => {
+    const display = displays.get(r.run_id) as RunDisplay;
+    const stats = runStats(r, display);
+    return {
+      ...r,
+      // The compat detail URL points nowhere on the log branch (SPEC §4.12); prefer the corrected one.
+      github_detail_log_url: detail_tree_url ?? github_detail_log_url,
+      tasks_run: stats.tasks_run,
+      pass_rate: stats.pass_rate,
+      // Extension (issue 16.5): the same display counts and state as the pages.
+      tally: stats.tally,
+      state: stats.state,
+      coverage_pct: stats.coverage_pct,
+      machine_inferred: display.machine_inferred,
+    };
+  });
 }
 
-async function selectedRun(db: Db, runId: number) {
+async function selectedRun(db: Db, runId: number, noLogs: boolean) {
   const [logFiles, sanity, benchmarks] = await Promise.all([
     db.selectFrom('log_files').select(['log_type', 'log_name', 'github_url']).where('test_run_id', '=', runId).orderBy('log_name').execute(),
     db
@@ -119,6 +129,7 @@ async function selectedRun(db: Db, runId: number) {
     sanity_results: sanity.map((s) => ({
       model_name: s.model_name,
       status: s.status,
+      state: sanityModelState(s.status, noLogs),
       accuracy: percent(s.accuracy),
       threshold: percent(s.threshold ?? sanityThreshold(s.model_name)),
     })),
@@ -126,6 +137,7 @@ async function selectedRun(db: Db, runId: number) {
       benchmark_name: b.benchmark_name,
       group: taskGroup(b.benchmark_name),
       status: b.status,
+      state: taskState(b.status, taskExists(b.task_exists, b.status, b.runtime_minutes), noLogs),
       gsm8k_accuracy: percent(b.gsm8k_accuracy),
       gsm8k_threshold: percent(b.gsm8k_threshold ?? (isValidationTask(b.benchmark_name) ? null : gsm8kThreshold(b.benchmark_name))),
       runtime_minutes: b.runtime_minutes,
@@ -152,14 +164,18 @@ async function benchmarksInRange(db: Db, w: RunWindow, test: string) {
       'br.runtime_minutes',
       'br.error_message',
       'br.github_detail_log_url',
-    ]);
+    ])
+    .leftJoin('task_meta as tm', 'tm.benchmark_result_id', 'br.id')
+    .leftJoin('run_meta as rm', 'rm.test_run_id', 'tr.id')
+    .select(['tm.task_exists', 'rm.no_logs']);
   if (test !== 'all') q = q.where('br.benchmark_name', '=', test);
   const rows = await q.orderBy('tr.run_date', 'desc').orderBy('br.benchmark_name').orderBy('tr.machine_name').execute();
   // Plot links only for nights that really have plot files (SPEC §11 #15), via the plots page.
   const plotRows = await db.selectFrom('plot_assets').select('run_date').distinct().where('hardware', '=', w.hw).where('run_date', '>=', w.start).where('run_date', '<=', w.end).execute();
   const plotDates = new Set(plotRows.map((p) => p.run_date));
-  return rows.map(({ github_detail_log_url, gsm8k_accuracy, ...r }) => ({
+  return rows.map(({ github_detail_log_url, gsm8k_accuracy, task_exists, no_logs, ...r }) => ({
     ...r,
+    state: taskState(r.status, taskExists(task_exists, r.status, r.runtime_minutes), no_logs === 1),
     gsm8k_accuracy: percent(gsm8k_accuracy),
     detail_log_url: github_detail_log_url,
     plot_url: hasPlots(r.benchmark_name) && plotDates.has(r.run_date) ? `/plots/${w.hw}?date=${r.run_date}` : null,
@@ -178,7 +194,11 @@ export async function getExplorerOverview(db: Db, query: OverviewQuery) {
   const selectedDate = query.date !== null && dates.includes(query.date) ? query.date : dates[0];
   const start = shiftDate(selectedDate, -(range - 1));
   const preferred = await defaultMachine(db, hw);
-  const selectedMachine = query.machine ?? preferred ?? 'all';
+  // Without a chosen machine: the preferred one if it ran the selected night, else one that did (the
+  // newest night may be another machine's, and "No data" for the page's default view is wrong).
+  const ranThatNight = (await machinesOn(db, hw, selectedDate)).filter((m) => m !== '');
+  const nightsMachine = preferred !== null && ranThatNight.includes(preferred) ? preferred : (ranThatNight[0] ?? 'all');
+  const selectedMachine = query.machine ?? nightsMachine;
   const machineFilter = selectedMachine === 'all' ? null : selectedMachine;
 
   const window: RunWindow = { hw, machine: machineFilter, start, end: selectedDate };
@@ -214,7 +234,7 @@ export async function getExplorerOverview(db: Db, query: OverviewQuery) {
       benchmarks_failed: failed,
     },
     daily_runs: runs,
-    selected_run: { ...run, ...(await selectedRun(db, run.run_id)) },
+    selected_run: { ...run, ...(await selectedRun(db, run.run_id, run.state === 'no logs')) },
     benchmarks_range: benchmarks,
     benchmark_summary: { total: benchmarks.length, passed, failed, pass_rate: passRate(passed, failed) },
   };

@@ -6,7 +6,13 @@
 /** Longest query text accepted; a real ad-hoc query is a few hundred characters. */
 export const MAX_QUERY_CHARS = 100_000;
 
-const ALLOWED_FIRST_KEYWORDS = ['SELECT', 'WITH', 'VALUES', 'EXPLAIN'];
+/**
+ * The keywords besides SELECT, WITH, VALUES and EXPLAIN that SQLite accepts at the start of a
+ * statement (its grammar has no more). Text that starts with any other word is not SQL at all
+ * (`SELEC 1`): SQLite's own syntax error says more than "read-only", so such text goes on to the
+ * child, whose read-only checks stay the boundary.
+ */
+const WRITING_FIRST_KEYWORDS = ['ALTER', 'ANALYZE', 'ATTACH', 'BEGIN', 'COMMIT', 'CREATE', 'DELETE', 'DETACH', 'DROP', 'END', 'INSERT', 'PRAGMA', 'REINDEX', 'RELEASE', 'REPLACE', 'ROLLBACK', 'SAVEPOINT', 'UPDATE', 'VACUUM'];
 
 /** Removes leading whitespace and `--` / `/* *\/` comments (an unterminated block comment eats the rest). */
 export function stripLeadingComments(sql: string): string {
@@ -36,9 +42,8 @@ export function queryTextProblem(sql: string): string | null {
   if (sql.length > MAX_QUERY_CHARS) return `Query is too long (${sql.length} characters; the limit is ${MAX_QUERY_CHARS})`;
   if (stripLeadingComments(sql) === '') return 'No query provided';
   const keyword = firstKeyword(sql);
-  if (!ALLOWED_FIRST_KEYWORDS.includes(keyword)) {
-    const found = keyword ? ` (found ${keyword})` : '';
-    return `Only read-only queries are allowed: the statement must start with SELECT, WITH, VALUES or EXPLAIN${found}`;
+  if (WRITING_FIRST_KEYWORDS.includes(keyword)) {
+    return `Only read-only queries are allowed: the statement must start with SELECT, WITH, VALUES or EXPLAIN (found ${keyword})`;
   }
   return null;
 }

@@ -9,14 +9,16 @@ import { z } from 'zod';
 import { TOOL_VERSION } from '../../config';
 import { HARDWARE } from '../../core/hardware';
 import type { AppContext } from '../context';
-import { date, days, hardware, machine, parseRequest, required } from '../params';
+import { date, days, hardware, machine, orDefault, parseRequest, required } from '../params';
 import { TTL, cachedJson } from '../response-cache';
 import { requireAdmin } from '../security';
 import { dbState } from '../services/db-state';
-import { fileBelow } from '../services/log-files';
+import { localPlotFile } from '../services/log-files';
+import { plotTree } from '../services/plot-tree';
+import { upstreamReportFiles } from '../services/upstream-files';
 import { getRunSummary, latestDates, listDates, type RunMissing } from '../../read/runs';
 import { testHistory } from '../../read/history';
-import { availablePlotDates, groupPlots, plotAssets } from '../../read/plots';
+import { availablePlotDates, groupPlots, nightPlots, type PlotAsset } from '../../read/plots';
 import { upstreamDates, upstreamReport, upstreamTrends } from '../../read/upstream';
 import { lastIngest } from '../../read/health';
 import { readSyncState } from '../../sync/sidecar';
@@ -28,7 +30,8 @@ const machineQuery = z.object({ machine });
 const datesQuery = z.object({ limit: days(90, 90, 'limit') });
 const compareQuery = z.object({ date: required(date, 'Date parameter required') });
 const dateParams = z.object({ date });
-const daysQuery = z.object({ days: days() });
+/** `date`: the last day of the trend window (default: the newest report). */
+const trendsQuery = z.object({ days: days(), date: orDefault(date, null) });
 const historyQuery = z.object({ days: days(), machine });
 
 /** The API's answer when the read model finds no run. */
@@ -60,16 +63,16 @@ export function apiRoutes(ctx: AppContext): Router {
   router.get('/api/plots/:hw/:date', async (req, res) => {
     const { hw, date } = parseRequest(req, { params: hwDateParams }).params;
     await cachedJson(ctx, req, res, TTL.summary, async () => {
-      const assets = await plotAssets(ctx.data.db(), hw, date);
-      const local = (relPath: string) => ctx.baseDir !== null && fileBelow(ctx.baseDir, relPath) !== null;
-      const body: PlotsPayload = { hardware: hw, date, plots: groupPlots(repo, hw, assets, (a) => local(a.rel_path)) };
+      const assets = await nightPlots(ctx.data.db(), hw, date, plotTree(ctx.baseDir));
+      const local = (a: PlotAsset) => localPlotFile(ctx.baseDir, hw, a.model, a.mode, a.file_name) !== null;
+      const body: PlotsPayload = { hardware: hw, date, plots: groupPlots(repo, hw, assets, local) };
       return { status: 200, body };
     });
   });
 
   router.get('/api/available-plot-dates/:hw', async (req, res) => {
     const { hw } = parseRequest(req, { params: hwParams }).params;
-    await cachedJson(ctx, req, res, TTL.plotDates, async () => ({ status: 200, body: { hardware: hw, dates: await availablePlotDates(ctx.data.db(), hw) } }));
+    await cachedJson(ctx, req, res, TTL.plotDates, async () => ({ status: 200, body: { hardware: hw, dates: await availablePlotDates(ctx.data.db(), hw, plotTree(ctx.baseDir)) } }));
   });
 
   router.get('/api/compare', async (req, res) => {
@@ -86,21 +89,22 @@ export function apiRoutes(ctx: AppContext): Router {
     });
   });
 
+  // Reports come from the DB and, for dates it lacks, from the log tree (services/upstream-files.ts).
   router.get('/api/upstream-ci/available-dates', async (req, res) => {
-    await cachedJson(ctx, req, res, TTL.upstream, async () => ({ status: 200, body: { dates: await upstreamDates(ctx.data.db()) } }));
+    await cachedJson(ctx, req, res, TTL.upstream, async () => ({ status: 200, body: { dates: await upstreamDates(ctx.data.db(), upstreamReportFiles(ctx.baseDir)) } }));
   });
 
   router.get('/api/upstream-ci/report/:date', async (req, res) => {
     const { date } = parseRequest(req, { params: dateParams }).params;
     await cachedJson(ctx, req, res, TTL.upstream, async () => {
-      const report = await upstreamReport(ctx.data.db(), date);
+      const report = await upstreamReport(ctx.data.db(), upstreamReportFiles(ctx.baseDir), date);
       return report ? { status: 200, body: report } : { status: 404, body: { error: 'No report found for this date' } };
     });
   });
 
   router.get('/api/upstream-ci/trends', async (req, res) => {
-    const { days } = parseRequest(req, { query: daysQuery }).query;
-    await cachedJson(ctx, req, res, TTL.upstream, async () => ({ status: 200, body: { trends: await upstreamTrends(ctx.data.db(), days), days } }));
+    const { days, date } = parseRequest(req, { query: trendsQuery }).query;
+    await cachedJson(ctx, req, res, TTL.upstream, async () => ({ status: 200, body: { trends: await upstreamTrends(ctx.data.db(), upstreamReportFiles(ctx.baseDir), days, date), days } }));
   });
 
   router.get('/api/test-history/:hw', async (req, res) => {

@@ -12,7 +12,7 @@ import type { AppContext } from '../context';
 import { HttpError } from '../http-error';
 import { compactDateParam, fileName, hardware, mode, model, parseRequest } from '../params';
 import { dbState } from '../services/db-state';
-import { cronDirs, fileBelow, firstFileBelow, plotDirs, sendRedactedLog } from '../services/log-files';
+import { cronDirs, fileBelow, firstFileBelow, localPlotFile, sendRedactedLog } from '../services/log-files';
 import { isKnownPlot } from '../../read/plots';
 
 const MAX_PLOT_BYTES = 10 * 1024 * 1024;
@@ -68,7 +68,7 @@ export function filesRoutes(ctx: AppContext): Router {
       // The path is vetted above; the plot cache lives under .cache, which send's dot-file rule would refuse.
       res.type('image/png').sendFile(file, { dotfiles: 'allow' });
     };
-    const local = ctx.baseDir ? firstFileBelow(ctx.baseDir, plotDirs(hw, model, mode).map((dir) => [...dir, name])) : null;
+    const local = localPlotFile(ctx.baseDir, hw, model, mode, name);
     if (local) return send(local);
     const cached = fileBelow(PLOT_CACHE_DIR, hw, model, mode, name);
     if (cached) return send(cached);

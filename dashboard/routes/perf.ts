@@ -2,7 +2,7 @@
  * Performance pages and APIs: `/trends/:hw` (status, GSM8K, runtime, sanity and serving-perf trends),
  * `/perf` (SGLang nightly metrics JSON), `/alerts` (events with triage), and their JSON:
  * `/api/trends/:hw`, `/api/metrics/:hw`, `/api/perf`, `/api/perf.csv`, `/api/alerts`,
- * `POST /api/alerts/:id/state`. Every filter lives in the query string.
+ * `POST /api/alerts/:id/state`, `POST /api/alerts/items/state`. Every filter lives in the query string.
  */
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
@@ -12,33 +12,36 @@ import { toCsv } from '../../core/csv';
 import { HARDWARE, type Hardware } from '../../core/hardware';
 import type { AlertState } from '../../database/schema';
 import type { AppContext } from '../context';
-import { count, days, hardware, oneOf, orDefault, parseRequest, text, texts } from '../params';
+import { count, date, days, hardware, intIn, oneOf, orDefault, parseRequest, text, texts, withNights } from '../params';
 import { requireAdmin } from '../security';
 import { requireReadyDb } from '../services/db-state';
 import { webWrite } from '../services/web-writes';
 import { ALERT_KINDS } from '../../alerts/scan';
-import { ALERT_STATES, MAX_NOTE_CHARS, setAlertState } from '../../alerts/triage';
+import { ALERT_STATES, MAX_NOTE_CHARS, MAX_TRIAGE_IDS, setAlertState, setAlertsState } from '../../alerts/triage';
+import { ALERT_SEVERITIES } from '../../read/alerts';
 import { PERF_METRICS, perfFilterOptions, type PerfFilter } from '../../read/perf';
 import { HEADLINE_METRICS, MAX_POINTS, alertsView, metricsPayload, perfPayload, trendsPayload } from '../services/perf-views';
 import { dashed, shiftDate, utcDate } from '../../core/dates';
 import { cachedJson } from '../response-cache';
+import { servingIngestCommand, shellWord } from '../view-models';
 
 const CACHE_TTL_S = 600;
 const PERF_DEFAULT_DAYS = 30;
-const ALERT_LIST_LIMIT = 500;
+/** Items per /alerts page (one item: a hardware, night and benchmark configuration). */
+const ALERT_PAGE_SIZE = 20;
 
 const hwParams = z.object({ hw: hardware });
 /** Metric names of /trends and /api/metrics (benchmark_metrics.metric). */
 const metricName = orDefault(z.string({ error: 'Invalid metric' }).regex(/^[a-z0-9_]{1,64}$/, { error: 'Invalid metric' }), null);
-const trendsApiQuery = z.object({ days: days(), compare: z.unknown().optional().transform((v) => v === '1') });
-const trendsQuery = trendsApiQuery.extend({ benchmark: text('benchmark'), metric: metricName, load: count('load') });
+const compareParam = z.unknown().optional().transform((v) => v === '1');
+const trendsApiQuery = withNights({ compare: compareParam });
+const trendsQuery = withNights({ compare: compareParam, benchmark: text('benchmark'), metric: metricName, load: count('load') });
 const POINTS_MESSAGE = { error: `Invalid points (expected 2..${MAX_POINTS})` };
-const metricsQuery = z.object({
+const metricsQuery = withNights({
   benchmark: text('benchmark'),
   mode: text('mode'),
   metric: metricName,
   load: count('load'),
-  days: days(),
   points: orDefault(z.string(POINTS_MESSAGE).regex(/^\d{1,7}$/, POINTS_MESSAGE).transform(Number).refine((n) => n >= 2 && n <= MAX_POINTS, POINTS_MESSAGE), MAX_POINTS),
 });
 const perfQuery = z.object({
@@ -51,15 +54,23 @@ const perfQuery = z.object({
   input_len: count('input_len'),
   output_len: count('output_len'),
 });
-const alertsQuery = z.object({
-  hw: orDefault(hardware, null),
-  kind: oneOf(ALERT_KINDS, 'Invalid kind'),
-  state: oneOf(ALERT_STATES as [AlertState, ...AlertState[]], 'Invalid state'),
-  days: days(30, 365),
-});
+const alertsQuery = z
+  .object({
+    hw: orDefault(hardware, null),
+    kind: oneOf(ALERT_KINDS, 'Invalid kind'),
+    severity: oneOf(ALERT_SEVERITIES, 'Invalid severity'),
+    state: oneOf(ALERT_STATES as [AlertState, ...AlertState[]], 'Invalid state'),
+    days: days(30, 365),
+    from: orDefault(date, null),
+    to: orDefault(date, null),
+    page: orDefault(intIn('page', 1, 100_000), 1),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { error: 'Invalid date range (from is after to)' });
 const STATE_MESSAGE = { error: `Invalid state (expected one of ${ALERT_STATES.join(', ')})` };
 const NOTE_TOO_LONG = { error: `Note too long (max ${MAX_NOTE_CHARS} characters)` };
 const ALERT_ID_MESSAGE = { error: 'Invalid alert id (expected a non-negative integer)' };
+const IDS_MESSAGE = { error: `Invalid ids (expected 1..${MAX_TRIAGE_IDS} alert ids)` };
+const itemTriageBody = z.object({ ids: z.array(z.number(IDS_MESSAGE).int(IDS_MESSAGE).nonnegative(IDS_MESSAGE), IDS_MESSAGE).min(1, IDS_MESSAGE).max(MAX_TRIAGE_IDS, IDS_MESSAGE) });
 const triageParams = z.object({ id: z.string(ALERT_ID_MESSAGE).regex(/^\d{1,7}$/, ALERT_ID_MESSAGE).transform(Number) });
 const triageBody = z.object({
   state: z.enum(ALERT_STATES as [AlertState, ...AlertState[]], STATE_MESSAGE),
@@ -97,15 +108,17 @@ export function perfRoutes(ctx: AppContext): Router {
   const hammer = require.resolve('hammerjs/hammer.min.js');
   router.get('/static/vendor/hammerjs/hammer.min.js', (_req, res) => res.sendFile(hammer, { maxAge: '1d' }));
 
-  router.get('/trends/:hw', (req, res) => {
+  router.get('/trends/:hw', async (req, res) => {
     const { params, query } = parseRequest(req, { params: hwParams, query: trendsQuery });
     requireReadyDb(ctx.data);
     const hw = params.hw;
+    const ingestCommand = await servingIngestCommand(ctx, hw);
     page(res, 'trends', {
+      ingestCommand,
       title: `${hw.toUpperCase()} Trends`,
       hw,
       otherHw: HARDWARE.find((h) => h !== hw),
-      days: query.days,
+      nights: query.nights,
       filters: { benchmark: query.benchmark ?? '', metric: query.metric ?? '', load: query.load ?? '', compare: query.compare ? '1' : '' },
       headline: HEADLINE_METRICS,
       scripts: ['/static/vendor/chart.js/chart.umd.js', '/static/vendor/hammerjs/hammer.min.js', '/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js', '/static/js/trends.js'],
@@ -116,12 +129,12 @@ export function perfRoutes(ctx: AppContext): Router {
     const { params, query } = parseRequest(req, { params: hwParams, query: trendsApiQuery });
     // compare=1: the page overlays the other hardware, so its charts are listed too.
     const overlay = query.compare ? (HARDWARE.find((h) => h !== params.hw) as Hardware) : null;
-    await cachedPerfJson(ctx, req, res, () => trendsPayload(ctx.data.db(), params.hw, query.days, overlay));
+    await cachedPerfJson(ctx, req, res, () => trendsPayload(ctx.data.db(), params.hw, query.nights, overlay));
   });
 
   router.get('/api/metrics/:hw', async (req, res) => {
     const { params, query } = parseRequest(req, { params: hwParams, query: metricsQuery });
-    await cachedPerfJson(ctx, req, res, () => metricsPayload(ctx.data.db(), params.hw, query));
+    await cachedPerfJson(ctx, req, res, () => metricsPayload(ctx.data.db(), params.hw, { ...query, days: query.nights }));
   });
 
   router.get('/perf', async (req, res) => {
@@ -158,13 +171,41 @@ export function perfRoutes(ctx: AppContext): Router {
   router.get('/alerts', async (req, res) => {
     const { query } = parseRequest(req, { query: alertsQuery });
     requireReadyDb(ctx.data);
-    const { events, kinds } = await alertsView(ctx.data.db(), query, ALERT_LIST_LIMIT);
-    page(res, 'alerts', { title: 'Alerts', filter: query, events, kinds, states: ALERT_STATES, hardware: HARDWARE, limit: ALERT_LIST_LIMIT, scripts: ['/static/js/alerts.js'] });
+    const view = await alertsView(ctx.data.db(), query, ALERT_PAGE_SIZE);
+    page(res, 'alerts', {
+      title: 'Alerts',
+      filter: query,
+      view,
+      states: ALERT_STATES,
+      severities: ALERT_SEVERITIES,
+      hardware: HARDWARE,
+      // Triage controls only where a save can succeed: without ADMIN_TOKEN every POST answers 403.
+      triage: ctx.settings.ADMIN_TOKEN !== null && ctx.settings.ADMIN_TOKEN !== '',
+      // No event at all (never scanned, or the original's DB): the empty state names the command that writes them.
+      scanCommand: view.scanned ? null : `ci-dash --db ${shellWord(ctx.data.dbPath)} alerts scan --days 90`,
+      scripts: ['/static/js/alerts.js'],
+    });
   });
 
   router.get('/api/alerts', async (req, res) => {
     const { query } = parseRequest(req, { query: alertsQuery });
-    await cachedPerfJson(ctx, req, res, async () => ({ ...query, events: (await alertsView(ctx.data.db(), query, ALERT_LIST_LIMIT)).events }));
+    await cachedPerfJson(ctx, req, res, async () => {
+      const { kinds: _kinds, ...view } = await alertsView(ctx.data.db(), query, ALERT_PAGE_SIZE);
+      // `events`: the page's rows that match kind and state themselves, flat, as before items existed.
+      const events = view.items.flatMap((i) => [...i.moved, ...i.suspects]).filter((e) => (!query.kind || e.kind === query.kind) && (!query.state || e.state === query.state));
+      return { ...query, ...view, events };
+    });
+  });
+
+  router.post('/api/alerts/items/state', requireAdmin(ctx.settings.ADMIN_TOKEN, 0), async (req, res) => {
+    const { body } = parseRequest(req, { body: triageBody.and(itemTriageBody) });
+    requireReadyDb(ctx.data);
+    const updated = await webWrite(ctx, 'alert triage', (trx) => setAlertsState(trx, body.ids, body.state, body.note));
+    if (!updated) {
+      res.status(404).json({ error: 'No alert with these ids' });
+      return;
+    }
+    res.json({ success: true, updated, state: body.state, note: body.note });
   });
 
   router.post('/api/alerts/:id/state', requireAdmin(ctx.settings.ADMIN_TOKEN, 0), async (req, res) => {

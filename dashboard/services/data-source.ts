@@ -27,8 +27,17 @@ export class DataSource {
   private file = '';
   private dataVersionStmt: BetterSqlite3.Statement | null = null;
 
-  /** `clock` is injectable so that tests step past FILE_RECHECK_MS instead of sleeping. */
-  constructor(readonly dbPath: string, cacheBytes = 50 * 1024 * 1024, private readonly clock: () => number = Date.now) {
+  /**
+   * `clock` is injectable so that tests step past FILE_RECHECK_MS instead of sleeping. With
+   * `upgradeInMemory` (set by `ci-dash serve` for an older DB it may not write), a file whose schema
+   * is behind is read from a migrated in-memory copy; the file itself is never changed.
+   */
+  constructor(
+    readonly dbPath: string,
+    cacheBytes = 50 * 1024 * 1024,
+    private readonly clock: () => number = Date.now,
+    private readonly upgradeInMemory = false,
+  ) {
     this.cache = new ResponseCache(cacheBytes);
   }
 
@@ -65,7 +74,7 @@ export class DataSource {
     }
     if (!this.sqlite || stat.ino !== this.inode) {
       this.close();
-      this.sqlite = openReader(this.dbPath);
+      this.sqlite = this.openFile();
       this.kysely = kyselyFor(this.sqlite);
       this.dataVersionStmt = this.sqlite.prepare('PRAGMA data_version').pluck();
       this.inode = stat.ino;
@@ -83,6 +92,13 @@ export class DataSource {
       this.sidecar = sidecar;
       this.cache.clear();
     }
+  }
+
+  private openFile(): Sqlite {
+    const reader = openReader(this.dbPath);
+    if (!this.upgradeInMemory || schemaState(reader).status !== 'needs-migration') return reader;
+    reader.close();
+    return openReader(this.dbPath, 'migrated-copy');
   }
 
   /** Typed query builder over the read-only connection. */

@@ -18,7 +18,7 @@ export const LOG_HEAD_BYTES = 16 * 1024 * 1024;
 /** Text kept waiting for a line end before it is redacted anyway (a log with no newlines). */
 const MAX_PENDING_CHARS = 1024 * 1024;
 
-function isInside(realRoot: string, realPath: string): boolean {
+export function isInside(realRoot: string, realPath: string): boolean {
   return realPath.startsWith(realRoot + path.sep);
 }
 
@@ -54,34 +54,35 @@ export function cronDirs(hw: Hardware, date: string): string[][] {
   ];
 }
 
-/** Plot folders of (hw, model, mode) in both layouts, relative to the base dir. */
-export function plotDirs(hw: Hardware, model: string, mode: string): string[][] {
-  return [
-    ['plot', hw, model, mode],
-    ['plots_server', model, mode],
-  ];
+/** Folders holding the model folders of hw's plots in both layouts (log branch, CI machine), relative to the base dir. */
+export function plotRoots(hw: Hardware): string[][] {
+  return [['plot', hw], ['plots_server']];
+}
+
+/** One plot PNG of the tree in either layout, as a servable file; null when the tree does not hold it. */
+export function localPlotFile(baseDir: string | null, hw: Hardware, model: string, mode: string, fileName: string): string | null {
+  return baseDir ? firstFileBelow(baseDir, plotRoots(hw).map((root) => [...root, model, mode, fileName])) : null;
 }
 
 /** Names of the regular files in the cron-log folders of (hw, date) that lie inside the tree; empty without a base dir. */
 export function cronLogNames(baseDir: string | null, hw: Hardware, date: string): string[] {
   if (!baseDir) return [];
   const names = new Set<string>();
-  let realRoot: string;
-  try {
-    realRoot = fs.realpathSync(baseDir);
-  } catch {
-    return [];
-  }
-  for (const segments of cronDirs(hw, date)) {
-    try {
-      const dir = fs.realpathSync(path.join(baseDir, ...segments));
-      if (!isInside(realRoot, dir)) continue;
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isFile() && FILE_NAME_RE.test(e.name)) names.add(e.name);
-    } catch {
-      continue;
-    }
-  }
+  for (const segments of cronDirs(hw, date)) for (const e of folderBelow(baseDir, ...segments)?.entries ?? []) if (e.isFile() && FILE_NAME_RE.test(e.name)) names.add(e.name);
   return [...names].sort();
+}
+
+/**
+ * The folder `root/…segments` (its real path and entries) when its real path is inside the real
+ * `root`, or null. An entry that is a link is not a file there (`isFile()` is false).
+ */
+export function folderBelow(root: string, ...segments: string[]): { realDir: string; entries: fs.Dirent[] } | null {
+  try {
+    const realDir = fs.realpathSync(path.join(root, ...segments));
+    return isInside(fs.realpathSync(root), realDir) ? { realDir, entries: fs.readdirSync(realDir, { withFileTypes: true }) } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Db } from '../../database/connection';
 import { metricDirection } from '../../core/metric-names';
 import { buildSeries, downsample, evaluate } from '../../read/alert-series';
 import { BASELINE_NIGHTS } from '../../core/alert-rules';
-import { alertKinds, listAlerts, perfAlertsBetween } from '../../read/alerts';
+import { alertKinds, hasAlertEvents, listAlertItems, perfAlertsBetween, type AlertSeverity } from '../../read/alerts';
 import { metricCatalog, metricPoints, newestRunDate, perfPoints, perfRunHistory, uniqueCharts, type MetricCatalog, type PerfFilter, type PerfMetric } from '../../read/perf';
 import { listDates, runStats } from '../../read/runs';
 import { shiftDate } from '../../core/dates';
@@ -145,7 +145,7 @@ export async function trendsPayload(db: Db, hw: Hardware, days: number, overlay:
   return {
     hardware: hw,
     days,
-    nights: runs.map((r) => ({ date: r.run_date, machine_name: r.machine_name, ...runStats(r) })),
+    nights: runs.map((r) => ({ date: r.run_date, machine_name: r.machine_name, ...runStats(r, r.display) })),
     test_history: history.test_history,
     gsm8k_thresholds: Object.fromEntries(taskNamesFor(hw).map((t) => [t, gsm8kThreshold(t)])),
     sanity_thresholds: SANITY_THRESHOLDS,
@@ -156,14 +156,22 @@ export async function trendsPayload(db: Db, hw: Hardware, days: number, overlay:
 export interface AlertsFilter {
   hw: Hardware | null;
   kind: string | null;
+  severity: AlertSeverity | null;
   state: AlertState | null;
+  /** The window when `from` is not given: the last `days` nights, counted back from the newest run. */
   days: number;
+  from: string | null;
+  to: string | null;
+  page: number;
 }
 
-/** The alert events of the filter over its last `days` nights (counted back from the newest run), and every kind to filter by. */
-export async function alertsView(db: Db, f: AlertsFilter, limit: number) {
-  const newest = (await Promise.all(HARDWARE.map((h) => newestRunDate(db, h)))).filter((d): d is string => !!d).sort().pop();
-  const since = newest ? shiftDate(newest, -(f.days - 1)) : null;
-  const events = await listAlerts(db, { ...f, since, limit });
-  return { events, kinds: [...new Set([...ALERT_KINDS, ...(await alertKinds(db))])] };
+/** One page of alert items of the filter, the window it covers, and every kind to filter by. */
+export async function alertsView(db: Db, f: AlertsFilter, pageSize: number) {
+  let from = f.from;
+  if (!from) {
+    const newest = (await Promise.all(HARDWARE.map((h) => newestRunDate(db, h)))).filter((d): d is string => !!d).sort().pop();
+    from = newest ? shiftDate(newest, -(f.days - 1)) : null;
+  }
+  const list = await listAlertItems(db, { hw: f.hw, kind: f.kind, severity: f.severity, state: f.state, from, to: f.to, page: f.page, pageSize });
+  return { ...list, from, to: f.to, scanned: list.total_items > 0 || (await hasAlertEvents(db)), kinds: [...new Set([...ALERT_KINDS, ...(await alertKinds(db))])] };
 }

@@ -29,7 +29,7 @@
   function cut(text, n) { return text && text.length > n ? text.slice(0, n) + '…' : text || ''; }
   function statusBadge(status) {
     var s = status || 'unknown';
-    var label = { pass: '✔ pass', fail: '✘ fail', unknown: '? unknown', 'not run': '○ not run', skipped: '○ skipped' }[s] || s;
+    var label = { pass: '✔ pass', fail: '✘ fail', unknown: '? unknown', 'not run': '○ not run', 'no logs': '! no logs', skipped: '○ skipped' }[s] || s;
     return el('span', 'status status-' + s.replace(/\s+/g, '-'), label);
   }
   function row(cells) {
@@ -106,19 +106,23 @@
 
     var run = o.selected_run;
     $('run-label').textContent = dashed(o.selected_date) + ' · ' + o.hardware;
-    $('tile-tasks-run').textContent = run.tasks_run;
-    $('tile-passed').textContent = run.passed_tasks;
-    $('tile-failed').textContent = run.failed_tasks;
-    $('tile-not-run').textContent = run.not_run;
+    // The display tally (issue 16.5): one state per task, the tiles add up to the task count.
+    $('tile-tasks-run').textContent = run.tally.ran + '/' + run.tally.total;
+    $('tile-passed').textContent = run.tally.pass;
+    $('tile-failed').textContent = run.tally.fail;
+    $('tile-unknown').textContent = run.tally.unknown;
+    // A no-logs run has every task "no logs" (expected but missing), never "not run".
+    $('tile-not-run-label').textContent = run.tally.no_logs ? 'No Logs' : 'Not Run';
+    $('tile-not-run').textContent = run.tally.not_run + run.tally.no_logs;
     $('tile-pass-rate').textContent = pct(run.pass_rate);
-    $('run-machine').textContent = 'Machine: ' + (run.machine_name || lib.NONE);
+    $('run-machine').textContent = 'Machine: ' + (run.machine_name || lib.NONE) + (run.machine_inferred ? ' (inferred)' : '');
     $('run-docker').textContent = 'Docker: ' + dockerTag(run.docker_image);
     $('run-docker').title = run.docker_image || '';
 
     var tbody = $('daily-table').tBodies[0];
     lib.clear(tbody);
     o.daily_runs.forEach(function (r) {
-      var tr = row([dashed(r.run_date), machineLabel(r.machine_name), r.tasks_run, r.passed_tasks, r.failed_tasks, r.not_run, pct(r.pass_rate)]);
+      var tr = row([dashed(r.run_date), machineLabel(r.machine_name), r.tally.ran + '/' + r.tally.total, r.tally.pass, r.tally.fail, r.tally.unknown, r.tally.not_run + r.tally.no_logs, pct(r.pass_rate), statusBadge(r.state)]);
       tr.className = 'clickable' + (r.run_id === run.run_id ? ' selected' : '');
       tr.title = 'Show ' + dashed(r.run_date);
       tr.addEventListener('click', function () { selectDate(r.run_date); });
@@ -173,11 +177,11 @@
       var rows = run.benchmark_results.filter(function (b) { return b.group === g.name; });
       box.appendChild(groupTable(g.name, g.showsGsm8k ? [g.itemLabel, 'Status', 'GSM8K', 'Runtime'] : [g.itemLabel, 'Status', 'Runtime'],
         rows.map(function (b) {
-          return g.showsGsm8k ? [b.benchmark_name, statusBadge(b.status), gsm8k(b), runtime(b.runtime_minutes)] : [b.benchmark_name, statusBadge(b.status), runtime(b.runtime_minutes)];
+          return g.showsGsm8k ? [b.benchmark_name, statusBadge(b.state), gsm8k(b), runtime(b.runtime_minutes)] : [b.benchmark_name, statusBadge(b.state), runtime(b.runtime_minutes)];
         })));
     });
     box.appendChild(groupTable('Sanity Checks', ['Model', 'Status', 'Accuracy', 'Threshold'],
-      run.sanity_results.map(function (s) { return [s.model_name, statusBadge(s.status), pct(s.accuracy), pct(s.threshold)]; })));
+      run.sanity_results.map(function (s) { return [s.model_name, statusBadge(s.state), pct(s.accuracy), pct(s.threshold)]; })));
   }
 
   function renderFiltered(o) {
@@ -190,7 +194,7 @@
       var error = el('span', null, cut(b.error_message, 50)); error.title = b.error_message || '';
       var docker = el('span', 'mono', cut(b.docker_image, 40)); docker.title = b.docker_image || '';
       tbody.appendChild(row([
-        b.run_datetime_pt || dashed(b.run_date), machineLabel(b.machine_name), b.benchmark_name, statusBadge(b.status),
+        b.run_datetime_pt || dashed(b.run_date), machineLabel(b.machine_name), b.benchmark_name, statusBadge(b.state),
         b.gsm8k_accuracy === null ? lib.NONE : b.gsm8k_accuracy.toFixed(1), b.runtime_minutes, error, docker,
         link(b.github_cron_log_url, 'Cron'), link(b.detail_log_url, 'Details'), b.plot_url ? link(b.plot_url, 'Plot') : lib.NONE,
       ]));
@@ -252,7 +256,7 @@
           var ul = el('ul');
           s[kind[0]][name].forEach(function (c) { ul.appendChild(el('li', 'mono', c)); });
           d.appendChild(ul);
-          var use = el('button', 'small', 'SELECT * FROM ' + name);
+          var use = el('button', 'btn btn-sm btn-outline-secondary', 'SELECT * FROM ' + name);
           use.type = 'button';
           use.addEventListener('click', function () { setEditor('SELECT * FROM ' + name + ' LIMIT 100', null); });
           d.appendChild(use);
@@ -279,14 +283,16 @@
   function paramInput(p, value) {
     var input;
     if (p.type.kind === 'hardware') {
-      input = el('select');
+      input = el('select', 'form-select form-select-sm');
       ['mi30x', 'mi35x'].forEach(function (h) { var o = el('option', null, h.toUpperCase()); o.value = h; input.appendChild(o); });
     } else {
-      input = el('input');
+      input = el('input', 'form-control form-control-sm');
       input.type = p.type.kind === 'integer' ? 'number' : 'text';
       if (p.type.kind === 'integer') { input.min = p.type.min; input.max = p.type.max; input.step = 1; }
     }
-    input.value = value === undefined || value === null ? String(p['default']) : String(value);
+    // A hardware parameter starts on the hardware the page shows.
+    var initial = p.type.kind === 'hardware' ? state.hardware : p['default'];
+    input.value = value === undefined || value === null ? String(initial) : String(value);
     input.dataset.param = p.name;
     input.dataset.kind = p.type.kind;
     return input;
@@ -297,7 +303,7 @@
     $('canned-description').textContent = query ? query.description : '';
     if (!query) return;
     query.params.forEach(function (p) {
-      var label = el('label', null, p.label + ' ');
+      var label = el('label', 'canned-param', p.label + ' ');
       label.appendChild(paramInput(p, values ? values[p.name] : undefined));
       box.appendChild(label);
     });
@@ -320,7 +326,7 @@
       var box = $('canned-buttons');
       lib.clear(box);
       cannedQueries.forEach(function (q) {
-        var b = el('button', 'small', q.title);
+        var b = el('button', 'btn btn-sm btn-outline-secondary', q.title);
         b.type = 'button';
         b.title = q.description;
         b.dataset.query = q.name;

@@ -8,7 +8,8 @@
     new window.Chart(canvas, {
       type: 'bar',
       data: {
-        labels: ['Passed', 'Failed', 'Unknown', 'Not Run'],
+        // One bar per task state (issue 16.5): a hardware's bars sum to its task count.
+        labels: data.labels,
         datasets: [
           { label: 'MI30X', data: data.mi30x, backgroundColor: 'rgba(13,110,253,.7)', borderColor: 'rgba(13,110,253,1)', borderWidth: 1 },
           { label: 'MI35X', data: data.mi35x, backgroundColor: 'rgba(25,135,84,.7)', borderColor: 'rgba(25,135,84,1)', borderWidth: 1 },

@@ -42,6 +42,32 @@
   /** A percentage already scaled to 0–100, one decimal. */
   function formatPct(v) { return v === null || v === undefined ? NONE : Number(v).toFixed(1) + '%'; }
 
+  // Measured values carry float noise (a median of two nights is 16817.239999999998): every label,
+  // tooltip and table cell of a metric goes through formatMetric, one rounding per kind of number.
+  /** The kind of a metric from its snake_case name with unit (`ttft_ms`, `output_throughput_tok_s`, …). */
+  function metricKind(metric) {
+    if (/_ms$/.test(metric)) return 'latency';
+    if (/throughput|_per_s$|_req_s$|_tok_s$/.test(metric)) return 'throughput';
+    if (/accuracy|pass_rate|percent|_pct$/.test(metric)) return 'percent';
+    if (/minutes$/.test(metric)) return 'minutes';
+    return 'other';
+  }
+  /** Latencies and throughputs: fewer decimals as the number grows (16,817 · 125.4 · 48.52 · 0.03). */
+  function byMagnitude(v) { var a = Math.abs(v); return a >= 1000 ? 0 : a >= 100 ? 1 : 2; }
+  var KIND_DIGITS = { latency: byMagnitude, throughput: byMagnitude, percent: function () { return 1; }, minutes: function () { return 1; }, other: function () { return 2; } };
+  /** A value of a metric (its name or its kind) as text: grouped thousands, the kind's decimals, no unit. */
+  function formatMetric(v, metricOrKind) {
+    if (v === null || v === undefined || !isFinite(v)) return NONE;
+    var digits = KIND_DIGITS[metricOrKind] || KIND_DIGITS[metricKind(metricOrKind)];
+    return formatNumber(v, digits(Number(v)));
+  }
+  /** A relative change in percent with its sign, one decimal (`+12.3%`, `-4%`). */
+  function formatDelta(pct) {
+    if (pct === null || pct === undefined || !isFinite(pct)) return NONE;
+    var rounded = Math.round(pct * 10) / 10;
+    return (rounded > 0 ? '+' : '') + formatNumber(rounded === 0 ? 0 : rounded, 1) + '%';
+  }
+
   var PALETTE = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
   function color(i) { return PALETTE[i % PALETTE.length]; }
 
@@ -112,7 +138,7 @@
 
   window.CiDash = {
     byId: byId, el: el, clear: clear, safeHref: safeHref,
-    dashed: dashed, formatNumber: formatNumber, formatPct: formatPct, color: color, NONE: NONE,
+    dashed: dashed, formatNumber: formatNumber, formatPct: formatPct, metricKind: metricKind, formatMetric: formatMetric, formatDelta: formatDelta, color: color, NONE: NONE,
     fetchJson: fetchJson, postJson: postJson, adminToken: adminToken,
   };
 })();

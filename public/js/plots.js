@@ -1,10 +1,12 @@
-// Plots page: placeholder when an image cannot be loaded; perf charts (E2E / TTFT / ITL by load) from #metrics-data.
+// Plots page: placeholder when an image cannot be loaded (each image links to its full-size file); perf charts (E2E / TTFT / ITL by load) from #metrics-data.
 (function () {
   'use strict';
   document.querySelectorAll('img.plot-img').forEach(function (img) {
     function missing() {
-      img.classList.add('d-none');
-      var cap = img.parentElement.querySelector('.plot-missing');
+      // The image's link goes too: it would open an error page.
+      var figure = img.closest('figure');
+      (img.closest('a.plot-link') || img).classList.add('d-none');
+      var cap = figure && figure.querySelector('.plot-missing');
       if (cap) cap.classList.remove('d-none');
     }
     if (img.complete && img.naturalWidth === 0) missing();

@@ -7,11 +7,13 @@
   var dashed = lib.dashed;
   var color = lib.color;
   var getJson = lib.fetchJson;
+  var formatMetric = lib.formatMetric;
+  var formatDelta = lib.formatDelta;
   var root = document.getElementById('trends-root');
   if (!root) return;
   var hw = root.dataset.hw;
   var otherHw = root.dataset.otherHw;
-  var days = root.dataset.days;
+  var nights = root.dataset.nights;
   var repo = root.dataset.repo;
   var filters = { benchmark: root.dataset.benchmark, metric: root.dataset.metric, load: root.dataset.load };
   // Metrics drawn when the URL picks none.
@@ -28,16 +30,25 @@
   // Threshold lines explain themselves (dashed, same colour): keep them out of the legend.
   var legendOptions = { labels: { boxWidth: 12, font: { size: 11 }, filter: function (item) { return !/ threshold$/.test(item.text); } } };
   var zoomOptions = { pan: { enabled: true, mode: 'x' }, zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: 'x' } };
-  function lineChart(canvas, labels, datasets, yTitle, extra) {
+  /**
+   * A line chart whose y ticks and tooltips show values rounded for `axis.kind` (lib.formatMetric);
+   * `opts` may bound the axis (min, max) and add tooltip lines under a point (afterLabel).
+   */
+  function lineChart(canvas, labels, datasets, axis, opts) {
+    var o = opts || {};
+    var tooltipCallbacks = {
+      label: function (ctx) { return ctx.dataset.label + ': ' + formatMetric(ctx.parsed.y, axis.kind); }
+    };
+    if (o.afterLabel) tooltipCallbacks.afterLabel = o.afterLabel;
     var chart = new Chart(canvas, {
       type: 'line',
       data: { labels: labels, datasets: datasets },
-      options: Object.assign({
+      options: {
         responsive: true, maintainAspectRatio: false, animation: false, spanGaps: true,
         interaction: { mode: 'nearest', intersect: false },
-        scales: { y: { title: { display: !!yTitle, text: yTitle || '' } } },
-        plugins: { legend: legendOptions, zoom: zoomOptions }
-      }, extra || {})
+        scales: { y: { min: o.min, max: o.max, title: { display: !!axis.title, text: axis.title || '' }, ticks: { callback: function (v) { return formatMetric(v, axis.kind); } } } },
+        plugins: { legend: legendOptions, zoom: zoomOptions, tooltip: { callbacks: tooltipCallbacks } }
+      }
     });
     canvas.addEventListener('dblclick', function () { if (chart.resetZoom) chart.resetZoom(); });
     return chart;
@@ -61,12 +72,31 @@
     return 'st-unknown';
   }
 
+  /** One header cell per night (MM-DD, the full date as its title), above the status cells. */
+  function renderStripDates(dates) {
+    var head = document.querySelector('#status-strip thead');
+    var tr = el('tr');
+    tr.appendChild(el('th', 'strip-name', 'Night', { scope: 'col' }));
+    dates.forEach(function (d) {
+      var full = dashed(d);
+      tr.appendChild(el('th', 'strip-date', full.slice(5), { scope: 'col', title: full }));
+    });
+    head.appendChild(tr);
+  }
+
   function renderStrip(history) {
     var body = document.querySelector('#status-strip tbody');
-    Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') !== 0; }).forEach(function (name) {
+    var names = Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') !== 0; });
+    if (names.length) {
+      var dates = history[names[0]].dates;
+      renderStripDates(dates);
+      // The store may hold fewer nights than the window asks for.
+      if (dates.length < Number(nights)) document.getElementById('strip-title').textContent = 'Task status, all ' + dates.length + ' nights with a run';
+    }
+    names.forEach(function (name) {
       var s = history[name];
       var tr = el('tr');
-      tr.appendChild(el('th', 'strip-name', name));
+      tr.appendChild(el('th', 'strip-name', name, { scope: 'row' }));
       s.status.forEach(function (st, i) {
         var td = el('td');
         var a = el('a', 'strip-cell ' + statusClass(st));
@@ -99,20 +129,20 @@
       var t = thresholds[labelOf(name)];
       if (t !== undefined && t !== null) datasets.push(thresholdDataset(labelOf(name) + ' threshold', t * 100, values.length, color(i)));
     });
-    lineChart(document.getElementById(canvasId), first.dates, datasets, '%');
+    lineChart(document.getElementById(canvasId), first.dates, datasets, { title: '%', kind: 'percent' });
   }
 
   function renderHistory(data) {
     var history = data.test_history;
     renderStrip(history);
     var labels = data.nights.map(function (n) { return dashed(n.date); });
-    lineChart(document.getElementById('chart-passrate'), labels, [{ label: 'pass rate', data: data.nights.map(function (n) { return n.pass_rate; }), borderColor: color(0), backgroundColor: color(0), pointRadius: 3 }], '%', { scales: { y: { min: 0, max: 100 } } });
+    lineChart(document.getElementById('chart-passrate'), labels, [{ label: 'pass rate', data: data.nights.map(function (n) { return n.pass_rate; }), borderColor: color(0), backgroundColor: color(0), pointRadius: 3 }], { title: '%', kind: 'percent' }, { min: 0, max: 100 });
     var taskNames = Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') !== 0; });
     renderAccuracy('chart-gsm8k', history, taskNames.filter(function (n) { return data.gsm8k_thresholds[n] !== undefined && !/Unit|PD|Docker/.test(n); }), data.gsm8k_thresholds, function (n) { return n; });
     var runtimeSets = taskNames.map(function (name, i) {
       return { label: name, data: history[name].details.map(function (d) { return d ? d.runtime_minutes : null; }), borderColor: color(i), backgroundColor: color(i), pointRadius: 2 };
     }).filter(function (ds) { return ds.data.some(function (v) { return v !== null && v !== undefined; }); });
-    if (taskNames.length) lineChart(document.getElementById('chart-runtime'), history[taskNames[0]].dates, runtimeSets, 'minutes');
+    if (taskNames.length) lineChart(document.getElementById('chart-runtime'), history[taskNames[0]].dates, runtimeSets, { title: 'minutes', kind: 'minutes' });
     var sanityNames = Object.keys(history).filter(function (n) { return n.indexOf('Sanity: ') === 0; });
     if (sanityNames.length) renderAccuracy('chart-sanity', history, sanityNames, data.sanity_thresholds, function (n) { return n.slice('Sanity: '.length); });
 
@@ -124,7 +154,7 @@
       link.href = '/hardware/' + hw + '?date=' + n.date + (n.machine_name ? '&machine=' + encodeURIComponent(n.machine_name) : '');
       dateCell.appendChild(link);
       tr.appendChild(dateCell);
-      [n.machine_name || '—', n.overall_status, n.tasks_run + '/' + n.total_tasks, n.passed_tasks, n.failed_tasks, n.pass_rate === null ? '—' : n.pass_rate + '%'].forEach(function (v) { tr.appendChild(el('td', null, v)); });
+      [n.machine_name || '—', n.state, n.tally.ran + '/' + n.tally.total, n.tally.pass, n.tally.fail, n.pass_rate === null ? lib.NONE : formatMetric(n.pass_rate, 'percent') + '%'].forEach(function (v) { tr.appendChild(el('td', null, v)); });
       var links = el('td');
       var logs = el('a', null, 'cron logs');
       logs.href = 'https://github.com/' + repo + '/tree/log/cron_log/' + hw + '/' + n.date;
@@ -158,7 +188,7 @@
   }
 
   function chartUrl(c, hwName) {
-    return '/api/metrics/' + hwName + '?' + query({ days: days, benchmark: c.benchmark, mode: c.mode, metric: c.metric, load: filters.load });
+    return '/api/metrics/' + hwName + '?' + query({ nights: nights, benchmark: c.benchmark, mode: c.mode, metric: c.metric, load: filters.load });
   }
 
   // One request per chart (and per hardware when overlaid), so each response holds only what its chart
@@ -200,7 +230,7 @@
       var c = color(i);
       pts.forEach(function (p) {
         if (p && p.alert) {
-          var li = el('li', null, dashed(p.date) + ' ' + x.hw + ' load ' + x.s.load_value + ': ' + p.alert.kind.replace('perf_', '') + ' ' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '% vs ' + p.baseline + ' [' + p.alert.state + ']' + (p.alert.note ? ' — ' + p.alert.note : ''));
+          var li = el('li', null, dashed(p.date) + ' ' + x.hw + ' load ' + x.s.load_value + ': ' + p.alert.kind.replace('perf_', '') + ' ' + formatDelta(p.delta_pct) + ' vs ' + formatMetric(p.baseline, x.s.metric) + ' [' + p.alert.state + ']' + (p.alert.note ? ' — ' + p.alert.note : ''));
           notes.appendChild(li);
         }
       });
@@ -216,18 +246,15 @@
         _points: pts
       };
     });
-    lineChart(canvas, dates.map(dashed), datasets, METRIC_LABELS[g.series[0].s.metric] || g.series[0].s.metric, {
-      plugins: {
-        legend: legendOptions,
-        zoom: zoomOptions,
-        tooltip: { callbacks: { afterLabel: function (ctx) {
-          var p = ctx.dataset._points[ctx.dataIndex];
-          if (!p) return '';
-          var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
-          if (p.baseline !== null) lines.push('baseline ' + p.baseline + ' (' + (p.delta_pct > 0 ? '+' : '') + p.delta_pct + '%)' + (p.baseline_desc ? ' — ' + p.baseline_desc : ''));
-          if (p.verdict !== 'ok') lines.push(p.verdict);
-          return lines;
-        } } }
+    var metric = g.series[0].s.metric;
+    lineChart(canvas, dates.map(dashed), datasets, { title: METRIC_LABELS[metric] || metric, kind: lib.metricKind(metric) }, {
+      afterLabel: function (ctx) {
+        var p = ctx.dataset._points[ctx.dataIndex];
+        if (!p) return '';
+        var lines = ['source: ' + p.source + (p.machine_name ? ' · ' + p.machine_name : '')];
+        if (p.baseline !== null) lines.push('baseline ' + formatMetric(p.baseline, metric) + ' (' + formatDelta(p.delta_pct) + ')' + (p.baseline_desc ? ' — ' + p.baseline_desc.replace(/\d{8}/g, dashed) : ''));
+        if (p.verdict !== 'ok') lines.push(p.verdict);
+        return lines;
       }
     });
     if (notes.childNodes.length) bodyEl.appendChild(notes);
@@ -236,7 +263,7 @@
     container.appendChild(col);
   }
 
-  getJson('/api/trends/' + hw + '?' + query({ days: days, compare: compare ? '1' : '' })).then(function (data) {
+  getJson('/api/trends/' + hw + '?' + query({ nights: nights, compare: compare ? '1' : '' })).then(function (data) {
     renderHistory(data);
     statusLine.textContent = data.nights.length ? data.nights.length + ' nights, ' + dashed(data.nights[0].date) + ' to ' + dashed(data.nights[data.nights.length - 1].date) : 'No runs for this hardware yet.';
     return renderPerf(data.catalog);

@@ -1,9 +1,21 @@
-// Upstream coverage page: category (or suite) bar chart and the 30-day coverage trend from #upstream-data.
+// Upstream coverage page: test-distribution doughnut, category (or suite) bar chart and the coverage
+// trend ending at the shown report, all from #upstream-data.
 (function () {
   'use strict';
   var dataEl = document.getElementById('upstream-data');
   if (!dataEl || !window.Chart) return;
   var d = JSON.parse(dataEl.textContent);
+  var dist = document.getElementById('distribution-chart');
+  if (dist && d.distribution) {
+    new window.Chart(dist, {
+      type: 'doughnut',
+      data: {
+        labels: ['AMD Covered', 'Not Covered'],
+        datasets: [{ data: [d.distribution.covered, d.distribution.not_covered], backgroundColor: ['rgba(25,135,84,.8)', 'rgba(220,53,69,.75)'] }],
+      },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } },
+    });
+  }
   var cat = document.getElementById('category-chart');
   if (cat) {
     new window.Chart(cat, {

@@ -19,7 +19,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   alerts: ['core', 'read', 'database', 'config'],
   digest: ['core', 'read', 'alerts', 'database', 'config'],
   sync: ['core', 'database', 'config'],
-  dashboard: ['core', 'read', 'database', 'config', 'alerts', 'sync'],
+  // parsers: the upstream page parses the log tree's coverage reports on demand (services/upstream-files.ts).
+  dashboard: ['core', 'parsers', 'read', 'database', 'config', 'alerts', 'sync'],
   cli: ['core', 'parsers', 'read', 'database', 'config', 'ingest', 'alerts', 'digest', 'sync', 'dashboard'],
 };
 

@@ -1,6 +1,6 @@
 /** core/verdicts: status vocabulary, run counts and overall status (§4.10), pass rate (§7.1). */
 import { describe, expect, it } from 'vitest';
-import { formatRuntime, hasVerdict, overallStatus, passRate, runCounts, sanityOverall, taskExists } from '../../core/verdicts';
+import { coveragePercent, formatRuntime, hasVerdict, nightState, overallStatus, passRate, runCounts, sanityModelState, sanityOverall, tallyStates, taskExists, taskState } from '../../core/verdicts';
 
 const task = (status: string, exists = true) => ({ status, exists });
 
@@ -52,5 +52,36 @@ describe('verdicts', () => {
     expect(formatRuntime(35)).toBe('35m');
     expect(formatRuntime(60)).toBe('1h 0m');
     expect(formatRuntime(null)).toBeNull();
+  });
+
+  it('one state per task (issue 16.5): a missing log is "not run" only, a no-logs run is "no logs" only', () => {
+    expect(taskState('unknown', false)).toBe('not run');
+    expect(taskState('unknown', true)).toBe('unknown');
+    expect(taskState('not run', true)).toBe('not run');
+    expect(taskState('pass', true)).toBe('pass');
+    expect(taskState('fail', true, true)).toBe('no logs');
+    expect(sanityModelState('skipped')).toBeNull();
+    expect(sanityModelState(null)).toBe('unknown');
+  });
+
+  it('the tally sums to the tasks where the stored counts overlap', () => {
+    const tasks = [task('pass'), task('unknown', false), task('not run', false), task('fail'), task('unknown')];
+    const models = [{ status: 'pass' }];
+    const stored = runCounts(tasks, models);
+    expect(stored.total_tasks).toBe(6);
+    expect(stored.passed_tasks + stored.failed_tasks + stored.unknown_tasks + stored.not_run).toBe(7); // the missing log counted twice
+    const t = tallyStates([...tasks.map((x) => taskState(x.status, x.exists)), ...models.map((m) => sanityModelState(m.status))]);
+    expect(t).toEqual({ total: 6, pass: 2, fail: 1, unknown: 1, not_run: 2, no_logs: 0, ran: 4, with_verdict: 3 });
+    expect(t.pass + t.fail + t.unknown + t.not_run + t.no_logs).toBe(stored.total_tasks);
+    expect(tallyStates([{ state: 'pass', count: 3 }, { state: null, count: 5 }, 'fail'])).toMatchObject({ total: 4, pass: 3, fail: 1 });
+  });
+
+  it('night state: no run, no logs, else the overall status; coverage of one verdict in 11 tasks', () => {
+    expect(nightState(null)).toBe('no run');
+    expect(nightState({ overall_status: 'partial', no_logs: true })).toBe('no logs');
+    expect(nightState({ overall_status: 'failed', no_logs: false })).toBe('failed');
+    expect(nightState({ overall_status: null, no_logs: false })).toBe('unknown');
+    expect(coveragePercent({ total: 11, with_verdict: 1 })).toBe(9.1);
+    expect(coveragePercent({ total: 0, with_verdict: 0 })).toBeNull();
   });
 });

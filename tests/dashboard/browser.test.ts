@@ -134,12 +134,12 @@ describe('page kinds in Chromium', () => {
     }
   });
 
-  it('upstream: coverage cards, category chart, trend chart, breakdown table', async () => {
+  it('upstream: coverage cards, distribution, category and trend charts, breakdown table', async () => {
     const { page, problems } = await visit(`${server.url}/upstream-ci`);
     try {
       expect(problems).toEqual([]);
       expect(await page.locator('#coverage-pct').innerText()).toMatch(/^\d+%$/);
-      expect(await chartsDrawn(page)).toBe(2);
+      expect(await chartsDrawn(page)).toBe(3);
       expect(await page.locator('#breakdown tbody tr').count()).toBeGreaterThan(5);
       await saveScreenshot(page, 'upstream-ci');
     } finally {

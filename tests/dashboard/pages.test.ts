@@ -37,9 +37,9 @@ describe('home', () => {
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/html/);
     expect(html).toContain('value="2025-12-19"');
-    expect(html).not.toContain('No data for this date');
+    expect(html).not.toContain('No run: the database holds no');
     const empty = await page('/?date=20251201');
-    expect(empty.html.match(/No data for this date/g)?.length).toBe(2);
+    expect(empty.html.match(/No run: the database holds no MI3[05]X run for 2025-12-01/g)?.length).toBe(2);
     expect(html).toContain('Hardware Comparison');
     expect(html).toContain('id="comparison-chart"');
     expect(html).toContain('Data may be stale');
@@ -48,7 +48,7 @@ describe('home', () => {
   it('honours ?date= and renders Recent Activity newest first', async () => {
     const { html } = await page('/?date=20251130');
     expect(html).toContain('value="2025-11-30"');
-    expect(html).not.toContain('No data for this date');
+    expect(html).not.toContain('No run: the database holds no');
     expect(html).toContain('href="/hardware/mi30x?date=20251130"');
     const table = html.slice(html.indexOf('id="recent-activity"'));
     const dates = [...table.matchAll(/<td>(\d{4}-\d{2}-\d{2})<\/td>/g)].map((m) => m[1]);
@@ -117,10 +117,10 @@ describe('hardware page', () => {
     expect(html).toContain('href="/logs/mi35x/20251219/sanity_check_nightly.log"');
   });
 
-  it('says "Not ingested" for a night without a run and 404s bad input', async () => {
+  it('says "No run" for a night without a run and 404s bad input', async () => {
     const missing = await page('/hardware/mi30x?date=20251201');
     expect(missing.status).toBe(200);
-    expect(missing.html).toContain('Not ingested');
+    expect(missing.html).toContain('There is no MI30X run for 2025-12-01 in the database');
     const badHw = await page('/hardware/mi99x');
     expect(badHw.status).toBe(404);
     expect(badHw.html).toBe('Invalid hardware type');

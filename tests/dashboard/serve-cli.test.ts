@@ -1,5 +1,5 @@
 /** `ci-dash serve` and `ci-dash start` as real child processes: bind, answer, stop cleanly on SIGTERM. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../database/migrations';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
+import { launchCli as launch } from '../helpers/serve-child';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let tmp: ReturnType<typeof tempDir>;
@@ -16,23 +17,6 @@ beforeAll(() => {
   tmp = tempDir('dash-cli-');
 });
 afterAll(() => tmp.cleanup());
-
-/** Runs the CLI in a child; resolves with the URL it prints once listening. */
-function launch(args: string[], env: Record<string, string> = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
-  const code = `require(${JSON.stringify(path.join(ROOT, 'cli', 'main'))}).main(['node', 'ci-dash', ...${JSON.stringify(args)}]).then((c) => { process.exitCode = c; })`;
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', code], { cwd: ROOT, env: { ...process.env, CI_BASE_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /on (http:\/\/[^\s]+) /.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`exited before listening: ${out}`)));
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  return { child, url, exit };
-}
 
 describe('ci-dash serve', () => {
   it('binds 127.0.0.1 with --port 0, serves, and exits 0 on SIGTERM', async () => {

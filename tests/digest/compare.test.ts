@@ -102,11 +102,12 @@ describe('run vs run on the oracle rows', () => {
   it('lists the known status changes of mi30x 20251130 → 20251217 and the setup that differs', async () => {
     const c = compareRuns(await snapshot(dbPath, 'mi30x:20251130'), await snapshot(dbPath, 'mi30x:20251217'));
     const changes = Object.fromEntries(c.tasks.filter((t) => t.change).map((t) => [t.name, t.change]));
+    // The pages' words (issue 16.5): stored `unknown` with no log or runtime (no task_meta on these rows) is "not run".
     expect(changes).toEqual({
       'DeepSeek DP Attention Test': 'fail → not run',
       'DeepSeek Online Benchmark': 'fail → not run',
-      'Docker Image Check': 'pass → unknown',
-      'Grok 2 Online Benchmark': 'pass → unknown',
+      'Docker Image Check': 'pass → not run',
+      'Grok 2 Online Benchmark': 'pass → not run',
       'PD Disaggregation Tests': 'fail → not run',
       'Unit Tests': 'pass → not run',
     });

@@ -53,6 +53,12 @@ describe('adversarial queries: a clear 4xx and the DB unchanged', () => {
     ['only a comment', () => '-- nothing here', /No query provided/],
     ['a 1 MB query', () => `SELECT '${'a'.repeat(1024 * 1024)}'`, /too long/],
     ['unicode identifier of a missing table', () => 'SELECT * FROM "テーブル_ü"', /no such table: テーブル_ü/],
+    // Not SQL at all: SQLite's syntax error, not a read-only refusal (issue 16.8).
+    ['a misspelt SELECT', () => 'SELEC 1', /^near "SELEC": syntax error$/],
+    ['a misspelt DELETE', () => 'DELET FROM test_runs', /^near "DELET": syntax error$/],
+    ['text that is not a statement', () => '(SELECT 1)', /^near "\(": syntax error$/],
+    ['an ANALYZE that would write sqlite_stat1', () => 'ANALYZE', /found ANALYZE/],
+    ['a transaction around a write', () => 'BEGIN; DELETE FROM test_runs; COMMIT', /found BEGIN/],
   ];
   for (const [name, sql, message] of cases) {
     it(name, async () => {
@@ -249,7 +255,7 @@ describe('overview, schema and stats', () => {
     expect(new Set(other.body.benchmarks_range.map((r: { machine_name: string }) => r.machine_name))).toEqual(new Set(['dell300x-pla-t12-38']));
     // Thresholds: stored ones win, the catalogue's fill in for rows without extension data.
     const mi35x = await getUrl(`${server.url}/api/database/overview?hardware=mi35x`);
-    expect(mi35x.body.selected_run.sanity_results.find((m: { model_name: string }) => m.model_name === 'GPT-OSS-120B')).toEqual({ model_name: 'GPT-OSS-120B', status: 'pass', accuracy: 85.2, threshold: 82 });
+    expect(mi35x.body.selected_run.sanity_results.find((m: { model_name: string }) => m.model_name === 'GPT-OSS-120B')).toEqual({ model_name: 'GPT-OSS-120B', status: 'pass', state: 'pass', accuracy: 85.2, threshold: 82 });
     expect(mi35x.body.selected_run.benchmark_results.find((b: { benchmark_name: string }) => b.benchmark_name === 'DeepSeek Online Benchmark')).toMatchObject({ group: 'Performance Benchmarks', gsm8k_accuracy: 94.1, gsm8k_threshold: 93 });
     const r = other.body.selected_run;
     expect(r.pass_rate).toBe(r.passed_tasks + r.failed_tasks === 0 ? null : Math.round((r.passed_tasks / (r.passed_tasks + r.failed_tasks)) * 1000) / 10);
@@ -268,7 +274,9 @@ describe('overview, schema and stats', () => {
     const schema = await getUrl(`${server.url}/api/database/schema`);
     expect(schema.body.tables.test_runs).toContain('id (INTEGER) PRIMARY KEY');
     expect(schema.body.tables.test_runs).toContain('run_date (TEXT) NOT NULL');
-    expect(schema.body.views).toEqual({});
+    // The one view: task_states, the pages' word per task for explorer queries (issue 16.5).
+    expect(Object.keys(schema.body.views)).toEqual(['task_states']);
+    expect(schema.body.views.task_states.map((c: string) => c.split(' ')[0])).toEqual(['test_run_id', 'task_name', 'status', 'state']);
     const stats = await getUrl(`${server.url}/api/database/stats`);
     expect(stats.body.stats).toMatchObject({ test_runs: 20, benchmark_results: 200, sanity_check_results: 38, log_files: 80, plot_files: 60, unique_dates: 10, hardware_types: 2, last_ingest: null });
     expect(stats.body.stats.database_size_kb).toBeGreaterThan(0);

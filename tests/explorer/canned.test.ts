@@ -34,11 +34,12 @@ interface Case {
 const CASES: Record<string, Case> = {
   'benchmarks-for-hardware': {
     params: { hw: 'mi35x', limit: 5 },
-    columns: ['run_date', 'machine_name', 'benchmark_name', 'status', 'gsm8k_pct', 'runtime_minutes', 'error_message'],
+    // `state` is the pages' word (task_states view): the stored `unknown` without a log or runtime reads "not run".
+    columns: ['run_date', 'machine_name', 'benchmark_name', 'state', 'gsm8k_pct', 'runtime_minutes', 'error_message'],
     rows: [
       ['20251219', M35, 'DeepSeek DP Attention Test', 'pass', 84.8, null, null],
-      ['20251219', M35, 'DeepSeek DP+MTP Test', 'unknown', null, null, null],
-      ['20251219', M35, 'DeepSeek DP+Torch Compile', 'unknown', null, null, null],
+      ['20251219', M35, 'DeepSeek DP+MTP Test', 'not run', null, null, null],
+      ['20251219', M35, 'DeepSeek DP+Torch Compile', 'not run', null, null, null],
       ['20251219', M35, 'DeepSeek MTP Test', 'pass', 94.2, 5, null],
       ['20251219', M35, 'DeepSeek Online Benchmark', 'pass', 94.1, 87, null],
     ],
@@ -103,11 +104,12 @@ const CASES: Record<string, Case> = {
   },
   'nights-with-missing-tasks': {
     params: { hw: 'mi30x', limit: 3 },
-    columns: ['run_date', 'machine_name', 'total_tasks', 'not_run', 'unknown_tasks', 'not_run_tasks', 'unknown_tasks_list'],
+    // One state per task (issue 16.5): the parts add up to the tasks (the stored not_run/unknown_tasks overlap).
+    columns: ['run_date', 'machine_name', 'tasks', 'passed', 'failed', 'unknown', 'not_run', 'no_logs', 'not_run_tasks', 'unknown_tasks_list'],
     rows: [
-      ['20251217', M10, 9, 5, 4, 'DeepSeek DP Attention Test; DeepSeek Online Benchmark; PD Disaggregation Tests; Unit Tests', 'DeepSeek DP+Torch Compile; DeepSeek Torch Compile Test; Docker Image Check; Grok 2 Online Benchmark'],
-      ['20251213', M10, 15, 1, 1, null, 'DeepSeek DP+Torch Compile'],
-      ['20251213', M12, 9, 2, 2, null, 'DeepSeek DP+Torch Compile; DeepSeek Online Benchmark'],
+      ['20251217', M10, 9, 1, 0, 0, 8, 0, 'DeepSeek DP Attention Test; DeepSeek DP+Torch Compile; DeepSeek Online Benchmark; DeepSeek Torch Compile Test; Docker Image Check; Grok 2 Online Benchmark; PD Disaggregation Tests; Unit Tests', null],
+      ['20251213', M10, 15, 3, 11, 0, 1, 0, 'DeepSeek DP+Torch Compile', null],
+      ['20251213', M12, 9, 2, 5, 0, 2, 0, 'DeepSeek DP+Torch Compile; DeepSeek Online Benchmark', null],
     ],
   },
   'recent-runs': {

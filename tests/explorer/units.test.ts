@@ -16,6 +16,9 @@ describe('SQL text checks (messages only)', () => {
     expect(queryTextProblem('   -- nothing')).toBe('No query provided');
     expect(queryTextProblem('INSERT INTO t VALUES (1)')).toMatch(/must start with SELECT, WITH, VALUES or EXPLAIN \(found INSERT\)/);
     expect(queryTextProblem('x'.repeat(100_001))).toMatch(/too long/);
+    // A word SQLite does not know goes on, so that SQLite's syntax error reaches the user.
+    expect(queryTextProblem('SELEC 1')).toBeNull();
+    expect(queryTextProblem('/* x */ REPLACE INTO t VALUES (1)')).toMatch(/\(found REPLACE\)$/);
     for (const ok of ['SELECT created_at FROM test_runs', 'values (1)', 'EXPLAIN QUERY PLAN SELECT 1', 'WITH a AS (SELECT 1) SELECT * FROM a']) {
       expect(queryTextProblem(ok)).toBeNull();
     }

@@ -41,3 +41,11 @@ export function watchProblems(page: Page, ignore: RegExp | null = null): string[
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
 }
+
+/** Opens `url` in a new 1400×1800 page, waits for the network to go idle and collects its problems (watchProblems). */
+export async function openPage(browser: Browser, url: string, ignore: RegExp | null = null): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  const problems = watchProblems(page, ignore);
+  await page.goto(url, { waitUntil: 'networkidle' });
+  return { page, problems };
+}

@@ -177,6 +177,24 @@ describe('decisive lines the real failing tasks taught', () => {
   });
 });
 
+describe('the hint search only narrows which rules are tried', () => {
+  it('finds a rule whose hint starts where another rule\'s shorter hint was found (`ERROR: ` behind `Error`)', () => {
+    const text = 'ERROR: test_foo (tests.test_mod.TestX)\nFAIL: test_bar (tests.test_mod.TestY)\n';
+    const cause = classifyFailure('unit', [{ path: 'u.log', role: 'unit_test', text }]);
+    expect(cause).toMatchObject({ rule: 'unittest-failing-test', summary: '2 failing test(s): test_foo (tests.test_mod.TestX), test_bar (tests.test_mod.TestY)', line: 1 });
+  });
+
+  it('a line with characters beyond ASCII is tried with every rule its hints allow, in any letter case', () => {
+    const text = '█████ 40%\n[2025-12-13 11:46:38 TP3] █ torch.OutOfMemoryError: HIP OUT OF MEMORY. Tried to allocate 2.00 GiB ██\n';
+    expect(classifyFailure('online', [{ path: 's.log', role: 'server', text }])).toMatchObject({ rule: 'gpu-out-of-memory', line: 2 });
+  });
+
+  it('a hint beyond what the patterns see of a long line does not count', () => {
+    const hidden = `${'x'.repeat(2100)} RuntimeError: out of memory`;
+    expect(classifyFailure('online', [{ path: 'l.log', role: 'server', text: `${hidden}\n` }])?.rule).toBe('unclassified');
+  });
+});
+
 describe('bounded work', () => {
   // Each rule's hints everywhere, on very long lines, with the characters its pattern repeats —
   // and one 2 MB line without a newline: the worst case for a backtracking or unbounded matcher.

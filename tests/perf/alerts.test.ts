@@ -5,6 +5,8 @@ import { scanAlerts } from '../../alerts/scan';
 import { setAlertState } from '../../alerts/triage';
 import { kyselyFor, openWriter, type Db } from '../../database/connection';
 import { newestRegressions } from '../../read/alerts';
+import { baselineImage } from '../../read/alert-series';
+import { imageOfResultDir, imageRelease } from '../../core/image-tag';
 import { buildOracleDb } from '../helpers/oracle-db';
 import { tempDir } from '../helpers/fixtures';
 import { main } from '../../cli/main';
@@ -72,6 +74,27 @@ describe('perf verdicts (pure)', () => {
     expect(classifyRunError('Script started at: 2025-12-01 10:00:00 PST\n', '', { deepseek: true, gsm8kPassed: true })).toBe('unclassified');
     expect(classifyRunError('Script started at: x\nTotal execution time: 5 seconds (0 minutes)', 'FATAL: device lost', opts)).toBe('critical_error');
     expect(classifyRunError('Test failed or did not complete', '', opts)).toBe('incomplete_run');
+  });
+});
+
+describe('docker images of alert items (pure)', () => {
+  it('reads the tag of a result dir, compares releases without the build date, and takes the baseline nights\' most common release', () => {
+    expect(imageOfResultDir('v0.5.6.post1-rocm700-mi30x-20251210_GROK1_MOE-I4F8_online')).toBe('rocm/sgl-dev:v0.5.6.post1-rocm700-mi30x-20251210');
+    expect(imageOfResultDir('test_dp4_torch_compile_no_cudagraph')).toBeNull();
+    expect(imageRelease('rocm/sgl-dev:v0.5.6-rocm700-mi30x-20251207')).toBe(imageRelease('rocm/sgl-dev:v0.5.6-rocm700-mi30x-20251208'));
+    expect(imageRelease('rocm/sgl-dev:v0.5.6.post1-rocm700-mi30x-20251210')).toBe('v0.5.6.post1-rocm700');
+    const point = (date: string, dir: string, trusted = true) => ({ date, value: 1, trusted, source: 'timing_summary' as const, machine_name: null, result_dir: `${dir}-${date}_GROK1_online`, gsm8k_accuracy: 0.9 });
+    const points = [
+      point('20251201', 'v0.5.5-rocm700-mi30x'), // outside the 7-night window of 20251210
+      point('20251204', 'v0.5.6-rocm700-mi30x'),
+      point('20251206', 'v0.5.6-rocm700-mi30x'),
+      point('20251208', 'v0.5.6.post1-rocm700-mi30x'),
+      point('20251209', 'v0.5.6.post1-rocm700-mi30x', false), // untrusted: not part of a baseline
+      point('20251210', 'v0.5.6.post1-rocm700-mi30x'),
+    ];
+    expect(baselineImage(points, '20251210')).toBe('rocm/sgl-dev:v0.5.6-rocm700-mi30x-20251206');
+    expect(baselineImage(points, '20251204')).toBe('rocm/sgl-dev:v0.5.5-rocm700-mi30x-20251201');
+    expect(baselineImage(points, '20251201')).toBeNull();
   });
 });
 

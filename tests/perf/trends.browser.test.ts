@@ -96,8 +96,8 @@ describe('/trends/mi30x in Chromium', () => {
       expect(charts).toHaveLength(2); // e2e latency and TTFT of Grok Online Benchmark [online]
       // One request per chart, each asking for exactly that chart's series.
       expect(requests.sort()).toEqual([
-        'mi30x?days=30&benchmark=Grok Online Benchmark&mode=online&metric=e2e_latency_ms',
-        'mi30x?days=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms',
+        'mi30x?nights=30&benchmark=Grok Online Benchmark&mode=online&metric=e2e_latency_ms',
+        'mi30x?nights=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms',
       ]);
       const ttft = charts.find((c) => c && c.length === 2);
       expect(ttft?.map((d) => d.label)).toEqual(['rate 8', 'rate 16']);
@@ -106,8 +106,8 @@ describe('/trends/mi30x in Chromium', () => {
       expect(notes).toContain('2025-12-31 mi30x load 8: regression +50% vs 100 [acknowledged] — aiter bump <script>x</script>');
       expect(notes).toContain('2025-12-30 mi30x load 8: suspect +50% vs 100 [new]');
       // Status strip: one row per stored mi30x task; every cell links to its night.
-      expect(await page.locator('#status-strip tr').count()).toBe(9);
-      expect(await page.getAttribute('#status-strip tr:first-child a', 'href')).toMatch(/^\/hardware\/mi30x\?date=\d{4}-\d{2}-\d{2}$/);
+      expect(await page.locator('#status-strip tbody tr').count()).toBe(9);
+      expect(await page.getAttribute('#status-strip tbody tr:first-child a', 'href')).toMatch(/^\/hardware\/mi30x\?date=\d{4}-\d{2}-\d{2}$/);
       expect(await page.locator('#run-history tbody tr').count()).toBeGreaterThan(12);
       expect(await page.inputValue('#f-benchmark')).toBe('Grok Online Benchmark');
       const [passRate] = await drawn(page, '#chart-passrate');
@@ -132,7 +132,7 @@ describe('/trends/mi30x in Chromium', () => {
         ['MI30X rate 8', false],
         ['MI35X rate 8', true],
       ]);
-      expect(requests.sort()).toEqual(['mi30x', 'mi35x'].map((h) => `${h}?days=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms&load=8`));
+      expect(requests.sort()).toEqual(['mi30x', 'mi35x'].map((h) => `${h}?nights=30&benchmark=Grok Online Benchmark&mode=online&metric=ttft_ms&load=8`));
       expect(await page.isChecked('#f-compare')).toBe(true);
       await saveScreenshot(page, 'trends-mi30x-vs-mi35x');
       expect(problems).toEqual([]);
@@ -160,7 +160,7 @@ describe('/trends/mi30x in Chromium', () => {
     }
   });
 
-  it('/alerts triage sends the session token as Bearer and persists the state', async () => {
+  it('/alerts item triage sends the session token as Bearer and persists the state', async () => {
     const page = await browser.newPage();
     const problems = watch(page);
     try {
@@ -173,7 +173,7 @@ describe('/trends/mi30x in Chromium', () => {
       await page.fill('#admin-token', ADMIN_TOKEN);
       await page.dispatchEvent('#admin-token', 'change');
       await row.locator('.triage-save').click();
-      await page.waitForFunction(() => (document.getElementById('triage-status')?.textContent ?? '').startsWith('Saved alert'));
+      await page.waitForFunction(() => (document.getElementById('triage-status')?.textContent ?? '').startsWith('Saved '));
       expect(await page.evaluate(() => sessionStorage.getItem('ciDashAdminToken'))).toBe(ADMIN_TOKEN);
       await page.reload();
       expect(await page.locator('#alerts-table tbody tr').first().locator('.triage-state').inputValue()).toBe('false_alarm');

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../../config';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULTS, PROJECT_ROOT } from '../../../config';
 import { kyselyFor, openReader } from '../../../database/connection';
+import { lockPath, type LockInfo } from '../../../database/lock';
 import { ensureSampleDatabase, SAMPLE_DIR, sampleDates } from '../../../ingest/sample';
 import { selectSampleFiles, SAMPLE_DATES } from '../../../bench/make-sample';
 import { walkFiles } from '../../../bench/synthetic-tree';
@@ -66,6 +68,48 @@ describe('ensureSampleDatabase', () => {
       await db.destroy();
     }
   });
+
+  it('waits for a lock held by another process and renames the file into place while holding the lock', async () => {
+    const dir = path.join(tmp.dir, 'locked');
+    fs.mkdirSync(dir);
+    const dbPath = path.join(dir, 'ci_dashboard.db');
+    const lock = lockPath(null, dbPath);
+    const [held, release] = [path.join(dir, 'held'), path.join(dir, 'release')];
+    const holder = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'tests', 'sync', 'lock-holder.ts'), lock, held, release], {
+      cwd: PROJECT_ROOT,
+      stdio: 'ignore',
+    });
+    const holderExit = new Promise((resolve) => holder.on('close', resolve));
+    try {
+      for (let waited = 0; !fs.existsSync(held); waited += 20) {
+        expect(waited, 'the child never took the lock').toBeLessThan(30_000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Who holds the lock at the moment the DB file appears (the rename is the only way it appears).
+      const holdersAtRename: Array<LockInfo | null> = [];
+      const rename = fs.renameSync;
+      vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+        if (to === dbPath) holdersAtRename.push(fs.existsSync(lock) ? (JSON.parse(fs.readFileSync(lock, 'utf8')) as LockInfo) : null);
+        rename(from, to);
+      });
+      let settled = false;
+      const building = ensureSampleDatabase(dbPath, { ...settings, LOCK_DIR: null, LOCK_WAIT_MS: 60_000 }).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(settled).toBe(false);
+      expect(fs.existsSync(dbPath)).toBe(false);
+
+      fs.writeFileSync(release, '');
+      expect(await building).toEqual({ created: true, nights: 4 });
+      expect(await holderExit).toBe(0);
+      expect(holdersAtRename).toEqual([expect.objectContaining({ pid: process.pid, purpose: 'ci-dash start (sample data)' })]);
+      expect(fs.existsSync(lock)).toBe(false);
+      expect(fs.readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+    } finally {
+      vi.restoreAllMocks();
+      fs.writeFileSync(release, '');
+      await holderExit;
+    }
+  }, 90_000);
 
   it('leaves an existing database alone', async () => {
     const dbPath = path.join(tmp.dir, 'existing.db');
