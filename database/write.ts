@@ -67,6 +67,11 @@ export async function withLockedWriter<T>(target: WriteTarget, purpose: string, 
   });
 }
 
+/** Deletes a DB file and its sidecars (WAL, shared memory, rollback journal); missing ones are fine. */
+export function removeDatabaseFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${file}${suffix}`, { force: true });
+}
+
 export type CreateResult<T> = { created: true; value: T } | { created: false };
 
 /**
@@ -79,16 +84,13 @@ export async function createDatabaseFile<T>(target: WriteTarget, purpose: string
   return withWriteLock(target, purpose, async (): Promise<CreateResult<T>> => {
     if (fs.existsSync(target.dbPath)) return { created: false };
     const temp = `${target.dbPath}.create-${process.pid}-${Date.now()}.tmp`;
-    const removeTemp = () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(temp + suffix, { force: true });
-    };
-    removeTemp();
+    removeDatabaseFiles(temp);
     try {
       const value = await build(temp);
       fs.renameSync(temp, target.dbPath);
       return { created: true, value };
     } finally {
-      removeTemp();
+      removeDatabaseFiles(temp);
     }
   });
 }

@@ -6,16 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkpoint, openReader, openWriter, type Sqlite } from '../database/connection';
+import { removeDatabaseFiles } from '../database/write';
 import { logicalDigest } from './digest';
 import { SyncError } from './git';
 
 /** Temp files live next to the DB (same filesystem, so rename() is atomic). */
 export function tempPathFor(dbPath: string, purpose: string): string {
   return `${dbPath}.${purpose}-${process.pid}-${Date.now()}.tmp`;
-}
-
-function removeSidecarFiles(file: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${file}${suffix}`, { force: true });
 }
 
 /** Deletes temp files left behind by a sync that was killed (only ever ours: `<db>.<purpose>-<pid>-…tmp`). */
@@ -41,7 +38,7 @@ export function removeStaleTemps(dbPath: string): void {
 }
 
 export function discardTemp(file: string): void {
-  removeSidecarFiles(file);
+  removeDatabaseFiles(file);
 }
 
 function fsyncPath(file: string): void {

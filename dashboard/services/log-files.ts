@@ -18,7 +18,7 @@ export const LOG_HEAD_BYTES = 16 * 1024 * 1024;
 /** Text kept waiting for a line end before it is redacted anyway (a log with no newlines). */
 const MAX_PENDING_CHARS = 1024 * 1024;
 
-export function isInside(realRoot: string, realPath: string): boolean {
+function isInside(realRoot: string, realPath: string): boolean {
   return realPath.startsWith(realRoot + path.sep);
 }
 

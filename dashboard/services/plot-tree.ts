@@ -3,35 +3,22 @@
  * for (issue 16.4: the original's DB, as `sync pull` brings it). Only files that /github-plots would
  * serve are listed: inside the real tree, regular files, in a known model folder.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Hardware } from '../../core/hardware';
 import { walkPlotTree, type FolderListing, type PlotTreeFile } from '../../core/plot-files';
 import type { PlotAsset, PlotTree } from '../../read/plots';
-import { fileBelow, isInside, plotRoots } from './log-files';
+import { fileBelow, folderBelow, plotRoots } from './log-files';
 
 const NOTHING: FolderListing = { folders: [], files: [] };
 
 /** The tree's plot files of `hw` whose name parses and agrees with their mode folder. */
 function treeFiles(baseDir: string, hw: Hardware): Array<PlotTreeFile & { name: NonNullable<PlotTreeFile['name']> }> {
-  let realRoot: string;
-  try {
-    realRoot = fs.realpathSync(baseDir);
-  } catch {
-    return [];
-  }
   const list = (rel: string): FolderListing => {
-    try {
-      const dir = fs.realpathSync(path.join(baseDir, rel));
-      if (!isInside(realRoot, dir)) return NOTHING;
-      const entries = fs.readdirSync(dir, { withFileTypes: true });
-      return {
-        folders: entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name),
-        files: entries.filter((e) => fileBelow(baseDir, rel, e.name) !== null).map((e) => e.name),
-      };
-    } catch {
-      return NOTHING;
-    }
+    const folder = folderBelow(baseDir, ...rel.split('/'));
+    if (!folder) return NOTHING;
+    return {
+      folders: folder.entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name),
+      files: folder.entries.filter((e) => fileBelow(baseDir, rel, e.name) !== null).map((e) => e.name),
+    };
   };
   return plotRoots(hw)
     .flatMap((root) => walkPlotTree(root.join('/'), list))

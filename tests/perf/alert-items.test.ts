@@ -8,8 +8,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAlerts } from '../../alerts/scan';
 import { kyselyFor, openWriter } from '../../database/connection';
-import { main } from '../../cli/main';
-import { CI_LOGS, PERF_HISTORY, tempDir } from '../helpers/fixtures';
+import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { buildHistoryDb } from './history-db';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser, saveScreenshot, watchProblems } from '../helpers/browser';
 import { queryFile } from '../helpers/sql';
@@ -17,7 +17,7 @@ import { buildOriginalDb } from '../helpers/oracle-db';
 
 const TOKEN = 'alert-items-admin-token-0123';
 const tmp = tempDir('ci-dash-alert-items-');
-const dbPath = path.join(tmp.dir, 'both.db');
+let dbPath: string;
 let open: RunningServer;
 let guarded: RunningServer;
 let browser: Browser;
@@ -43,11 +43,7 @@ interface ApiItem {
 }
 
 beforeAll(async () => {
-  // What /work/tools/review-dbs.sh builds as both.db: the perf history, then the DEV tree, same window.
-  for (const baseDir of [PERF_HISTORY, CI_LOGS]) {
-    expect(await main(['node', 'ci-dash', '--db', dbPath, '-q', 'ingest', '--base-dir', baseDir, '--from', '20251013', '--to', '20251215'])).toBe(0);
-  }
-  process.exitCode = undefined;
+  dbPath = await buildHistoryDb(tmp.dir);
   const db = kyselyFor(openWriter(dbPath));
   await scanAlerts(db, { hardware: ['mi30x', 'mi35x'], date: '20251215', days: 90 });
   await db.destroy();

@@ -1,5 +1,5 @@
 /**
- * A DB ingested like /work/tools/review-dbs.sh's both.db: the 39 nights of the perf history, then the
+ * The long real series in one DB: the 39 nights of the perf history, then the
  * DEV nights' log tree, so the trends and explorer pages see the real 49-night series (medians of
  * real numbers, nights of two machines on one hardware).
  */
