@@ -543,7 +543,31 @@ const taskStatesView: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex, noLogsAndDatabaseMeta, srtGpusPerWorker, taskFailures, alertEventImages, taskStatesView];
+/**
+ * The original system wrote a full row set, every task unknown, for a night whose tree held nothing for
+ * a hardware (SPEC §4.1) and kept no run_meta. Our ingest marks such a run no_logs; runs the original
+ * wrote get the same mark here, so that a pulled production DB reads "no logs", not "partial" (issue
+ * 16.1). Only runs with no run_meta row (never ingested by this build) and nothing measured qualify: a
+ * `not run` task, a runtime, a GSM8K figure or a sanity verdict each come from a log.
+ */
+const originalNoLogsRuns: Migration = {
+  version: 9,
+  name: "run_meta.no_logs for the original system's placeholder runs (every task unknown, nothing measured)",
+  up(db) {
+    // docker_image_own repeats the run's image: with a run_meta row, readers take the image from there.
+    db.exec(`
+      INSERT INTO run_meta (test_run_id, no_logs, docker_image_own)
+      SELECT t.id, 1, t.docker_image FROM test_runs t
+      WHERE NOT EXISTS (SELECT 1 FROM run_meta m WHERE m.test_run_id = t.id)
+        AND EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id)
+        AND NOT EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id
+          AND (b.status <> 'unknown' OR b.runtime_minutes IS NOT NULL OR b.gsm8k_accuracy IS NOT NULL))
+        AND NOT EXISTS (SELECT 1 FROM sanity_check_results s WHERE s.test_run_id = t.id AND s.status IN ('pass', 'fail'))
+    `);
+  },
+};
+
+export const MIGRATIONS: Migration[] = [compatTables, extensionTables, metricSeriesIndex, noLogsAndDatabaseMeta, srtGpusPerWorker, taskFailures, alertEventImages, taskStatesView, originalNoLogsRuns];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

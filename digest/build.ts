@@ -85,9 +85,11 @@ export interface Digest {
   recoveries: Array<{ task: string; since: string }>;
   /** `since` = first night of the red streak (YYYY-MM-DD). */
   streaks: Array<{ task: string; since: string; nights: number; line: string }>;
+  /** One line per benchmark configuration (the /alerts item), its worst moves first (issue 16.7). */
   perfRegressions: Array<{ kind: string; line: string }>;
   missing: string[];
-  links: { logs: string; dashboard: string };
+  /** `alerts`: the /alerts page of this hardware and night (every moved metric). */
+  links: { logs: string; dashboard: string; alerts: string };
 }
 
 /** `2025-11-30 05:10 PM PST`: wall time in the display zone with its real PST/PDT label. */
@@ -148,11 +150,35 @@ function formatBaseline(a: AlertRow): string {
   return a.baseline_value !== null ? String(Math.round(a.baseline_value * 100) / 100) : 'baseline';
 }
 
-function perfLine(a: AlertRow): string {
+/** Moves a configuration's line spells out; the rest are counted (the /alerts page lists them all). */
+const MOVES_PER_LINE = 3;
+
+function perfMove(a: AlertRow): string {
   const delta = a.delta_pct === null ? 'n/a' : `${a.delta_pct >= 0 ? '+' : ''}${a.delta_pct.toFixed(1)}%`;
   const load = a.load_value >= 0 ? ` @ ${a.load_value}` : '';
-  const suspect = a.kind === 'perf_suspect' ? ' (suspect: tonight only)' : '';
-  return `${a.subject}${load}: ${a.metric}: ${delta} vs ${formatBaseline(a)}${suspect}`;
+  return `${a.metric}${load}: ${delta} vs ${formatBaseline(a)}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The scan writes one event per metric × load; the digest, like /alerts, shows one line per
+ * configuration: regressions first, biggest change first, suspects (tonight only) counted after.
+ */
+function perfLines(alerts: AlertRow[]): Digest['perfRegressions'] {
+  const bySubject = new Map<string, AlertRow[]>();
+  for (const a of alerts) if (a.kind.startsWith('perf_')) bySubject.set(a.subject, [...(bySubject.get(a.subject) ?? []), a]);
+  const size = (a: AlertRow) => Math.abs(a.delta_pct ?? 0);
+  const hasRegression = (rows: AlertRow[]) => (rows.some((a) => a.kind !== 'perf_suspect') ? 0 : 1);
+  const ordered = [...bySubject.entries()].sort(([sa, a], [sb, b]) => hasRegression(a) - hasRegression(b) || sa.localeCompare(sb));
+  return ordered.map(([subject, rows]) => {
+    const regressions = rows.filter((a) => a.kind !== 'perf_suspect').sort((a, b) => size(b) - size(a));
+    const suspects = rows.filter((a) => a.kind === 'perf_suspect').sort((a, b) => size(b) - size(a));
+    const shown = (regressions.length ? regressions : suspects).slice(0, MOVES_PER_LINE);
+    const counts = [regressions.length ? plural(regressions.length, 'regression') : '', suspects.length ? `${plural(suspects.length, 'suspect')} (tonight only)` : ''].filter(Boolean).join(', ');
+    const more = (regressions.length || suspects.length) > shown.length ? '; …' : '';
+    return { kind: regressions[0]?.kind ?? 'perf_suspect', line: `${subject}: ${counts} — ${shown.map(perfMove).join('; ')}${more}` };
+  });
 }
 
 export function buildDigest(input: DigestInput): Digest {
@@ -174,7 +200,8 @@ export function buildDigest(input: DigestInput): Digest {
   // The first failing line of a task; for a sanity model (`Sanity: X`) its accuracy line.
   const failingLine = (name: string): string =>
     tasks.find((t) => t.name === name)?.failingLine ?? sanity.find((s) => `Sanity: ${s.model}` === name)?.line ?? '(no error text recorded)';
-  const dashboard = `${input.dashboardUrl.replace(/\/+$/, '')}/hardware/${hw}?date=${date}${input.machines.length > 1 ? `&machine=${encodeURIComponent(input.machine)}` : ''}`;
+  const base = input.dashboardUrl.replace(/\/+$/, '');
+  const dashboard = `${base}/hardware/${hw}?date=${date}${input.machines.length > 1 ? `&machine=${encodeURIComponent(input.machine)}` : ''}`;
   return {
     title: `${dashed(date)} Daily CI Summary Report`,
     hardware: hw,
@@ -196,8 +223,8 @@ export function buildDigest(input: DigestInput): Digest {
     streaks: Object.entries(input.streaks)
       .filter(([, f]) => f.failing_nights >= 2 && f.failing_since)
       .map(([task, f]) => ({ task, since: f.failing_since as string, nights: f.failing_nights, line: failingLine(task) })),
-    perfRegressions: input.alerts.filter((a) => a.kind.startsWith('perf_')).map((a) => ({ kind: a.kind, line: perfLine(a) })),
+    perfRegressions: perfLines(input.alerts),
     missing: input.alerts.filter((a) => a.kind === 'missing_data').map((a) => `${a.subject}: ${a.baseline_desc ?? 'missing'}`),
-    links: { logs: `https://github.com/${input.repo}/tree/log/cron_log/${hw}/${date}`, dashboard },
+    links: { logs: `https://github.com/${input.repo}/tree/log/cron_log/${hw}/${date}`, dashboard, alerts: `${base}/alerts?hw=${hw}&from=${date}&to=${date}` },
   };
 }

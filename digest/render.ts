@@ -48,7 +48,7 @@ function findingLists(d: Digest): Array<[string, string[]]> {
     ['New failures', d.newFailures.map((f) => `${f.task}: ${f.line}`)],
     ['Recoveries', d.recoveries.map((r) => `${r.task} (failed on ${r.since})`)],
     ['Still failing', d.streaks.map((s) => `${s.task}: failing since ${s.since} (${s.nights} nights red) — ${s.line}`)],
-    ['Performance regressions', d.perfRegressions.map((p) => p.line)],
+    ['Performance regressions', d.perfRegressions.length ? [...d.perfRegressions.map((p) => p.line), `every moved metric: ${d.links.alerts}`] : []],
     ['Expected but missing', d.missing],
   ];
   return lists.filter(([, lines]) => lines.length > 0);

@@ -105,6 +105,25 @@ describe('ci-dash serve over a DB written by the original system', () => {
   });
 });
 
+describe("the original's placeholder nights over the pulled DB (issue 16.1)", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ dbPath: pulledDb('placeholders.db'), baseDir: CI_LOGS });
+  });
+  afterAll(() => server?.close());
+
+  it('a night the original recorded with every task unknown and no file in the tree reads "no logs", not "partial"', async () => {
+    const summary = (await (await fetch(`${server.url}/api/summary/mi35x/20250916`)).json()) as { stats: { overall_status: string; state: string } };
+    // The compatibility field keeps the stored word; the extension says what the night was.
+    expect([summary.stats.overall_status, summary.stats.state]).toEqual(['partial', 'no logs']);
+    const other = (await (await fetch(`${server.url}/api/summary/mi35x/20251012`)).json()) as { stats: { state: string } };
+    expect(other.stats.state).toBe('partial');
+    const page = await (await fetch(`${server.url}/hardware/mi35x?date=20250916`)).text();
+    expect(page).toContain('data-state="no logs"');
+    expect(page).not.toContain('data-state="partial"');
+  });
+});
+
 describe('plots over the pulled DB (plot_files rows, no plot_assets) and the log tree', () => {
   let server: RunningServer;
   beforeAll(async () => {

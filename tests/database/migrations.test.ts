@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDatabase, openWriter } from '../../database/connection';
 import { LATEST_SCHEMA_VERSION, currentSchemaVersion } from '../../database/migrations';
-import { ORIGINAL_DDL_OLD_KEY as ORIGINAL_DDL } from '../helpers/oracle-db';
+import { ORIGINAL_DDL_OLD_KEY as ORIGINAL_DDL, buildOriginalDb } from '../helpers/oracle-db';
 
 const tmpDirs: string[] = [];
 function tmpDb(): string {
@@ -52,6 +52,19 @@ describe('migrations', () => {
     db.prepare('DELETE FROM test_runs WHERE id = 1').run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM benchmark_results').get()).toEqual({ n: 0 });
     expect(checkDatabase(db)).toEqual([]);
+    db.close();
+  });
+
+  it("marks the original's placeholder runs (every task unknown, nothing measured) as no-logs runs, and no other run", () => {
+    const file = tmpDb();
+    buildOriginalDb(file);
+    const db = openWriter(file);
+    const marked = db
+      .prepare('SELECT t.run_date, t.hardware, m.no_logs, m.docker_image_own IS t.docker_image AS same_image FROM run_meta m JOIN test_runs t ON t.id = m.test_run_id')
+      .all();
+    // 20250916 mi35x: the tree holds no file for it, the original wrote 11 unknown tasks. 20251012 mi35x
+    // (also "partial", four unknown) has seven `not run` tasks read from its cron logs: not a placeholder.
+    expect(marked).toEqual([{ run_date: '20250916', hardware: 'mi35x', no_logs: 1, same_image: 1 }]);
     db.close();
   });
 

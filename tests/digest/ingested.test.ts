@@ -45,7 +45,12 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
     const db = new BetterSqlite3(dbPath);
     db.prepare(
       `INSERT INTO alert_events (kind, run_date, hardware, machine_name, subject, metric, load_value, current_value, baseline_value, baseline_desc, delta_pct)
-       VALUES ('perf_regression', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'ttft_ms', 8, 310.2, 273.8, 'median of 3 nights 273.8', 13.29)`,
+       VALUES ('perf_regression', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'ttft_ms', 8, 310.2, 273.8, 'median of 3 nights 273.8', 13.29),
+              ('perf_regression', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'ttft_ms', 16, 400, 320, 'median of 3 nights 320', 25),
+              ('perf_regression', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'e2e_ms', 8, 1100, 1000, 'median of 3 nights 1000', 10),
+              ('perf_regression', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'e2e_ms', 16, 1210, 1100, 'median of 3 nights 1100', 10),
+              ('perf_suspect', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'Grok 2 Online Benchmark online', 'itl_ms', 8, 30, 20, 'median of 3 nights 20', 50),
+              ('perf_suspect', '20251130', 'mi30x', 'dell300x-pla-t10-23', 'DeepSeek Online Benchmark online', 'itl_ms', 4, 22, 20, 'median of 3 nights 20', 10)`,
     ).run();
     db.close();
 
@@ -61,7 +66,15 @@ describe('digest and compare on a DB ingested from the fixture logs', () => {
     expect(text).toContain(`PD Disaggregation Tests: failing since 2025-11-06 (3 nights red) — ${cause}`);
     expect(text).toContain('Why tasks failed: 1 × GPU memory access fault, 1 × PD prefill/decode error, 1 × did not complete / killed / timeout');
     expect(text).toContain('plot: https://github.com/ROCm/sglang-ci/blob/log/plot/mi30x/GROK2/online/20251130_GROK2_online_standard.png');
-    expect(text).toContain('Grok 2 Online Benchmark online @ 8: ttft_ms: +13.3% vs median of 3 nights 273.8');
+    // One line per configuration (issue 16.7): its regressions counted, the three biggest spelled out,
+    // suspects counted; a configuration with suspects only shows them, after those with regressions; the
+    // night's /alerts page lists every event.
+    const perf = text.slice(text.indexOf('== Performance regressions =='), text.indexOf('\n\n', text.indexOf('== Performance regressions ==')));
+    expect(perf.split('\n').slice(1)).toEqual([
+      '  Grok 2 Online Benchmark online: 4 regressions, 1 suspect (tonight only) — ttft_ms @ 16: +25.0% vs median of 3 nights 320; ttft_ms @ 8: +13.3% vs median of 3 nights 273.8; e2e_ms @ 8: +10.0% vs median of 3 nights 1000; …',
+      '  DeepSeek Online Benchmark online: 1 suspect (tonight only) — itl_ms @ 4: +10.0% vs median of 3 nights 20',
+      '  every moved metric: http://127.0.0.1:5000/alerts?hw=mi30x&from=20251130&to=20251130',
+    ]);
     expect(fs.existsSync(path.join(tmp.dir, 'alert_log', 'mi30x', '20251130.json'))).toBe(true);
   });
 
