@@ -97,11 +97,12 @@ export async function testHistory(db: Db, hw: Hardware, days: number, opts: { ma
   const history: Record<string, TestHistorySeries> = {};
   for (const name of ordered) {
     const isSanity = name.startsWith('Sanity: ');
-    const series: TestHistorySeries = { dates: [], status: [], details: [] };
+    const series: TestHistorySeries = { dates: [], status: [], state: [], details: [] };
     for (const run of runs) {
       const cell = cells.get(run.id)?.get(name);
       series.dates.push(dashed(run.run_date));
       series.status.push(cell ? cell.status : isSanity ? null : 'not_run');
+      series.state.push(cell ? cell.state : isSanity ? null : 'not run');
       series.details.push(cell ? cell.detail : null);
     }
     history[name] = series;

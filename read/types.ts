@@ -132,7 +132,10 @@ export interface HistoryDetail {
 
 export interface TestHistorySeries {
   dates: string[];
+  /** The stored status per night (compatibility field). */
   status: Array<string | null>;
+  /** Extension (issue 16.5): the display word per night, as the pages say it (`no logs` included). */
+  state: Array<TaskState | null>;
   details: Array<HistoryDetail | null>;
 }
 

@@ -121,6 +121,11 @@ describe("the original's placeholder nights over the pulled DB (issue 16.1)", ()
     const page = await (await fetch(`${server.url}/hardware/mi35x?date=20250916`)).text();
     expect(page).toContain('data-state="no logs"');
     expect(page).not.toContain('data-state="partial"');
+    // Its log names were never written: no task or night links that would only 404.
+    expect(page).not.toContain('class="small mt-1 task-links"');
+    expect(page).toContain('id="no-logs-list"');
+    // The oldest night: a one-night grid says so in the singular.
+    expect(page).toMatch(/Last 1 night <span/);
   });
 });
 

@@ -222,6 +222,12 @@ describe('night states: no run, no logs, inferred machine', () => {
     expect(summary.stats.state).toBe('no logs');
     expect(summary.stats.overall_status).toBe('partial'); // compat field keeps its stored value
     expect(summary.stats.tally).toMatchObject({ no_logs: 11, unknown: 0, not_run: 0, total: 11 });
+    // The per-task history (trends strip) says the same word; its compat `status` keeps the stored one.
+    const history = (await (await fetch(`${server.url}/api/test-history/mi35x?days=30`)).json()) as { test_history: Record<string, { dates: string[]; status: string[]; state: string[] }> };
+    const unit = history.test_history['Unit Tests'];
+    const at = unit.dates.indexOf('2025-09-16');
+    expect([unit.status[at], unit.state[at]]).toEqual(['unknown', 'no logs']);
+    expect(new Set(Object.values(history.test_history).map((h) => h.state.length))).toEqual(new Set([unit.dates.length]));
     const overview = (await (await fetch(`${server.url}/api/database/overview?hardware=mi35x&date=20250916`)).json()) as { selected_run: { state: string; machine_inferred: boolean } };
     expect(overview.selected_run).toMatchObject({ state: 'no logs', machine_inferred: true });
     const reader = openReader(dbs.ingested.path, 'file');
