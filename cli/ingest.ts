@@ -118,6 +118,19 @@ function progressBar(index: number, total: number, label: string): string {
 /** The symbol says what the night was: green only for a passing night; an empty or failed one never is. */
 const OVERALL_SYMBOL: Record<string, string> = { passed: '✅', failed: '❌', partial: '⚠️', unknown: '⚠️' };
 
+/**
+ * One warning line as `<path>: <reason>`. A message that already names its file (`x.log line 16: …`,
+ * so that it reads alone in the DB and on /health) gets the file's tree path in place of the bare
+ * name instead of a second copy of it.
+ */
+export function issueLine(issue: { rel_path: string | null; message: string }): string {
+  const rel = issue.rel_path;
+  if (!rel || issue.message.includes(rel)) return `warning: ${issue.message}`;
+  const name = path.posix.basename(rel);
+  if (issue.message.startsWith(`${name} `) || issue.message.startsWith(`${name}:`)) return `warning: ${rel}${issue.message.slice(name.length)}`;
+  return `warning: ${rel}: ${issue.message}`;
+}
+
 function nightLine(o: NightOutcome): string {
   const head = `Ingesting ${o.date} (${o.hardware})…`;
   if (o.state === 'failed') return `${head} ❌ ingest failed: ${o.error}`;
@@ -166,7 +179,7 @@ async function ingestCommand(ctx: CliContext, flags: IngestFlags): Promise<numbe
             return;
           }
           clearBar();
-          for (const issue of result.issues) ctx.warn(`warning: ${issue.rel_path ? `${issue.rel_path}: ` : ''}${issue.message}`);
+          for (const issue of result.issues) ctx.warn(issueLine(issue));
           ctx.info(nightLine(result));
           if (ctx.json) {
             ctx.emit({

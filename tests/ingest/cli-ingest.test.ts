@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { todayIn } from '../../cli/ingest';
 import { dateRange, isRealDate } from '../../core/dates';
 import { runCli as run } from '../helpers/cli';
-import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { CI_LOGS, PERF_HISTORY, tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir('ci-dash-cli-');
 afterAll(() => tmp.cleanup());
@@ -24,6 +24,16 @@ describe('ci-dash ingest', () => {
     // Issue 16: the symbol matches the outcome; a failed night has no green check.
     expect(r.out).toContain('Ingesting 20251130 (mi30x)… ❌ 11/16 passed (failed)');
     expect(r.out).toMatch(/Done: 1 night\(s\): 1 ingested, 0 without logs, 0 failed; rows: test_runs 1, benchmark_results 9/);
+  });
+
+  it('a warning names the file once, by its tree path, with the line and the reason', async () => {
+    // A real client log of a benchmark that never finished (perf history, 2025-10-15 mi30x).
+    const r = await run('--db', db('warn.db'), 'ingest', '--base-dir', PERF_HISTORY, '--date', '20251015', '--hardware', 'mi30x');
+    expect(r.code).toBe(0);
+    const dir = 'online_benchmark_log/mi30x/GROK2/v0.5.3.post1-rocm700-mi30x-20251015_GROK2_FP8_online';
+    const file = 'sglang_client_log_GROK2_aiter_4_run2_20251015_220801.log';
+    expect(r.err).toContain(`warning: ${dir}/${file} line 16: no "Serving Benchmark Result" block (run did not finish); file skipped\n`);
+    expect(r.err.split(file)).toHaveLength(2);
   });
 
   it('--json prints one object per night', async () => {
@@ -107,7 +117,7 @@ describe('ci-dash ingest', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('kept 1 stored result(s) whose logs are missing or unreadable');
     expect(r.out).toMatch(/; 1 stored result\(s\) kept \(their logs are missing or unreadable; --force re-derives\)/);
-    expect(r.err).toContain('cron_log/mi30x/20251130/test_nightly.log: Unit Tests: cron_log/mi30x/20251130/test_nightly.log was read by an earlier ingest and is now missing');
+    expect(r.err).toContain('warning: Unit Tests: cron_log/mi30x/20251130/test_nightly.log was read by an earlier ingest and is now missing');
   });
 
   it.each([
