@@ -181,6 +181,11 @@ export async function perfFilterOptions(db: Db, since: string) {
   };
 }
 
+/** Whether any performance-metrics JSON was ever imported (a DB the original wrote has none). */
+export async function hasPerfRuns(db: Db): Promise<boolean> {
+  return (await db.selectFrom('perf_runs').select('run_id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Run history table of /perf: newest first. */
 export async function perfRunHistory(db: Db, since: string) {
   return db

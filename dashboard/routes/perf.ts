@@ -19,7 +19,7 @@ import { webWrite } from '../services/web-writes';
 import { ALERT_KINDS } from '../../alerts/scan';
 import { ALERT_STATES, MAX_NOTE_CHARS, MAX_TRIAGE_IDS, setAlertState, setAlertsState } from '../../alerts/triage';
 import { ALERT_SEVERITIES } from '../../read/alerts';
-import { PERF_METRICS, perfFilterOptions, type PerfFilter } from '../../read/perf';
+import { PERF_METRICS, hasPerfRuns, perfFilterOptions, type PerfFilter } from '../../read/perf';
 import { HEADLINE_METRICS, MAX_POINTS, alertsView, metricsPayload, perfPayload, trendsPayload } from '../services/perf-views';
 import { dashed, shiftDate, utcDate } from '../../core/dates';
 import { cachedJson } from '../response-cache';
@@ -141,13 +141,16 @@ export function perfRoutes(ctx: AppContext): Router {
     const { query } = parseRequest(req, { query: perfQuery });
     requireReadyDb(ctx.data);
     const f = perfFilter(query);
+    // Nothing ever imported: no empty chart, the empty state names the command that fills it.
+    const imported = await hasPerfRuns(ctx.data.db());
     page(res, 'perf', {
       title: 'Nightly perf metrics',
       metric: query.metric,
       metrics: PERF_METRICS,
       filter: f,
       options: await perfFilterOptions(ctx.data.db(), f.since),
-      scripts: ['/static/vendor/chart.js/chart.umd.js', '/static/vendor/hammerjs/hammer.min.js', '/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js', '/static/js/perf.js'],
+      importCommand: imported ? null : `ci-dash --db ${shellWord(ctx.data.dbPath)} import perf-json <file|dir>`,
+      scripts: imported ? ['/static/vendor/chart.js/chart.umd.js', '/static/vendor/hammerjs/hammer.min.js', '/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js', '/static/js/perf.js'] : [],
     });
   });
 

@@ -10,9 +10,10 @@ import { HttpError } from '../http-error';
 import { intIn, oneOf, orDefault, parseRequest, text } from '../params';
 import { requireAdmin } from '../security';
 import { webWrite } from '../services/web-writes';
+import { shellWord } from '../view-models';
 import {
   NODE_METRICS, diffRuns, frontierTrends, latencyData, listSrtRuns, nodeMetricSeries, paretoData, pointsCsv, rateMatch,
-  replaceRunTags, runDetail, srtFilterOptions, summaryFigures, workerMemory, type NodeMetric, type SrtFilters,
+  hasSrtRuns, replaceRunTags, runDetail, srtFilterOptions, summaryFigures, workerMemory, type NodeMetric, type SrtFilters,
   type SrtRunSummary,
 } from '../../read/srt';
 
@@ -85,7 +86,9 @@ export function srtRoutes(ctx: AppContext): Router {
   router.get('/srt', async (_req, res) => {
     const options = await srtFilterOptions(db());
     const metrics = Object.entries(NODE_METRICS).map(([value, m]) => ({ value, label: m.label }));
-    res.render('srt', { title: 'Disaggregated serving (srt-slurm)', options, bootstrap: JSON.stringify({ options, metrics }) });
+    // Nothing ever imported: no empty charts, the empty state names the command that fills them.
+    const importCommand = (await hasSrtRuns(db())) ? null : `ci-dash --db ${shellWord(ctx.data.dbPath)} import srt <logs-dir>`;
+    res.render('srt', { title: 'Disaggregated serving (srt-slurm)', options, importCommand, bootstrap: JSON.stringify({ options, metrics }) });
   });
 
   router.get('/api/srt/runs', async (req, res) => {

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabaseFile } from '../../database/connection';
 import { LATEST_SCHEMA_VERSION } from '../../database/migrations';
 import { buildOriginalDb, loadOracle } from '../helpers/oracle-db';
-import { CI_LOGS, tempDir } from '../helpers/fixtures';
+import { CI_LOGS, NIGHTLY_METRICS, tempDir } from '../helpers/fixtures';
+import { CONCURRENCIES, v2Metadata, writeRun } from '../srt/run-tree';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchCli } from '../helpers/serve-child';
 import { launchBrowser, saveScreenshot } from '../helpers/browser';
@@ -238,5 +239,33 @@ describe('figures that need an ingest', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('/perf and /srt name the import command instead of drawing empty charts, until something is imported', async () => {
+    const dbPath = pulledDb('perf.db');
+    const pages = async () => {
+      const server = await startServer({ dbPath, baseDir: CI_LOGS });
+      try {
+        return { perf: await (await fetch(`${server.url}/perf`)).text(), srt: await (await fetch(`${server.url}/srt`)).text() };
+      } finally {
+        await server.close();
+      }
+    };
+    const before = await pages();
+    expect(before.perf).toContain(`id="perf-empty"`);
+    expect(before.perf).toContain(`ci-dash --db ${dbPath} import perf-json &lt;file|dir&gt;`);
+    expect(before.perf).not.toContain('id="perf-chart"');
+    expect(before.srt).toContain(`id="srt-empty"`);
+    expect(before.srt).toContain(`ci-dash --db ${dbPath} import srt &lt;logs-dir&gt;`);
+    expect(before.srt).not.toContain('/static/js/srt.js');
+    expect((await runCli('--db', dbPath, 'import', 'perf-json', NIGHTLY_METRICS)).code).toBe(0);
+    const logs = path.join(tmp.dir, 'srt-logs');
+    writeRun(logs, { dirName: '7001_1P_2D_20260101_000000', metadata: v2Metadata('7001'), concurrencies: [...CONCURRENCIES] });
+    expect((await runCli('--db', dbPath, 'import', 'srt', logs)).code).toBe(0);
+    const after = await pages();
+    expect(after.perf).not.toContain('id="perf-empty"');
+    expect(after.perf).toContain('id="perf-chart"');
+    expect(after.srt).not.toContain('id="srt-empty"');
+    expect(after.srt).toContain('/static/js/srt.js');
   });
 });
