@@ -554,15 +554,22 @@ const originalNoLogsRuns: Migration = {
   version: 9,
   name: "run_meta.no_logs for the original system's placeholder runs (every task unknown, nothing measured)",
   up(db) {
+    const nothingMeasured = `EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id)
+        AND NOT EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id
+          AND (b.status <> 'unknown' OR b.runtime_minutes IS NOT NULL OR b.gsm8k_accuracy IS NOT NULL))
+        AND NOT EXISTS (SELECT 1 FROM sanity_check_results s WHERE s.test_run_id = t.id AND s.status IN ('pass', 'fail'))`;
     // docker_image_own repeats the run's image: with a run_meta row, readers take the image from there.
     db.exec(`
       INSERT INTO run_meta (test_run_id, no_logs, docker_image_own)
       SELECT t.id, 1, t.docker_image FROM test_runs t
-      WHERE NOT EXISTS (SELECT 1 FROM run_meta m WHERE m.test_run_id = t.id)
-        AND EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id)
-        AND NOT EXISTS (SELECT 1 FROM benchmark_results b WHERE b.test_run_id = t.id
-          AND (b.status <> 'unknown' OR b.runtime_minutes IS NOT NULL OR b.gsm8k_accuracy IS NOT NULL))
-        AND NOT EXISTS (SELECT 1 FROM sanity_check_results s WHERE s.test_run_id = t.id AND s.status IN ('pass', 'fail'))
+      WHERE NOT EXISTS (SELECT 1 FROM run_meta m WHERE m.test_run_id = t.id) AND ${nothingMeasured}
+    `);
+    // Builds before migration 4 wrote run_meta without the mark (and placeholder runs for nights
+    // with no input at all); one whose cron folder was absent and that measured nothing gets it now.
+    db.exec(`
+      UPDATE run_meta SET no_logs = 1
+      WHERE no_logs IS NULL AND COALESCE(cron_dir_present, 0) = 0
+        AND test_run_id IN (SELECT t.id FROM test_runs t WHERE ${nothingMeasured})
     `);
   },
 };

@@ -68,6 +68,29 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('gives the mark to placeholder runs an older build of ours wrote (run_meta without no_logs, no cron folder), and to no run with logs', () => {
+    const file = tmpDb();
+    let db = openWriter(file);
+    const run = (date: string, status: string, cronDir: number) => {
+      const id = Number(db.prepare("INSERT INTO test_runs (run_date, hardware, overall_status, machine_name) VALUES (?, 'mi35x', 'partial', 'smci355-ccs-aus-m12-33')").run(date).lastInsertRowid);
+      db.prepare('INSERT INTO benchmark_results (test_run_id, benchmark_name, status) VALUES (?, ?, ?)').run(id, 'Unit Tests', status);
+      db.prepare('INSERT INTO run_meta (test_run_id, no_logs, cron_dir_present) VALUES (?, NULL, ?)').run(id, cronDir);
+    };
+    run('20251001', 'unknown', 0); // a placeholder: nothing measured, no cron folder
+    run('20251002', 'unknown', 1); // its cron folder was there: the logs said nothing decisive
+    run('20251003', 'not run', 0); // `not run` comes from a log
+    // As a build before this migration left the file.
+    db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(LATEST_SCHEMA_VERSION);
+    db.close();
+    db = openWriter(file);
+    expect(db.prepare('SELECT t.run_date, m.no_logs FROM run_meta m JOIN test_runs t ON t.id = m.test_run_id ORDER BY t.run_date').all()).toEqual([
+      { run_date: '20251001', no_logs: 1 },
+      { run_date: '20251002', no_logs: null },
+      { run_date: '20251003', no_logs: null },
+    ]);
+    db.close();
+  });
+
   it('refuses a file from a newer build', () => {
     const file = tmpDb();
     const db = openWriter(file);
