@@ -91,6 +91,10 @@ describe('hardware page', () => {
     expect(html).toContain('PD Disaggregation Tests');
     expect(html).toContain('Prefill Server container stopped');
     expect(html).toMatch(/rule C\d/);
+    // A task whose cron log is absent says so in words, not as the rule id "missing".
+    const torch = html.slice(html.indexOf('data-task="DeepSeek DP+Torch Compile"'));
+    expect(torch.slice(0, torch.indexOf('</span>', torch.indexOf('rule-badge')) + 7)).toMatch(/class="badge[^"]*rule-badge"[^>]*>no log<\/span>$/);
+    expect(html).not.toContain('>rule missing<');
     expect(html).toContain('href="/logs/mi30x/20251130/test_nightly_pd.log"');
     expect(html).toContain('Overall Summary');
     expect(html).toContain('Sanity Check (Accuracy)');
