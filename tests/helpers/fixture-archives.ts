@@ -10,8 +10,9 @@
  *
  * Brotli instead of xz: Node decompresses it itself, so only `tar` (essential on every Linux) is needed.
  *
- * Packing (how the committed archives were made from the shared fixtures):
- *   npx tsx tests/helpers/fixture-archives.ts pack ../shared/fixtures
+ * Packing (a maintainer's step, never run by the tests: how the committed archives were made from a
+ * copy of the project's shared fixture set outside this repository):
+ *   npx tsx tests/helpers/fixture-archives.ts pack <shared fixtures folder>
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
