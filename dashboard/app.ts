@@ -10,6 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { PROJECT_ROOT, type Settings } from '../config';
 import { redactSecrets } from '../core/redact';
 import { safeHref } from '../core/urls';
+import { plural } from '../core/words';
 import type { AppContext } from './context';
 import { DataSource, DatabaseUnavailableError } from './services/data-source';
 import { securityHeaders } from './security';
@@ -64,6 +65,8 @@ export function createApp(options: AppOptions): DashboardApp {
   app.locals.repo = options.settings.GITHUB_REPO;
   // Every view renders stored URLs through this one check (core/urls.ts).
   app.locals.safeHref = safeHref;
+  // `3 nights` / `1 night` in every view, whichever router renders it.
+  app.locals.plural = plural;
   app.use(securityHeaders());
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
   // Chart.js is served from our own server (no CDN), straight from the installed package.

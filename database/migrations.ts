@@ -547,8 +547,8 @@ const taskStatesView: Migration = {
  * The original system wrote a full row set, every task unknown, for a night whose tree held nothing for
  * a hardware (SPEC §4.1) and kept no run_meta. Our ingest marks such a run no_logs; runs the original
  * wrote get the same mark here, so that a pulled production DB reads "no logs", not "partial" (issue
- * 16.1). Only runs with no run_meta row (never ingested by this build) and nothing measured qualify: a
- * `not run` task, a runtime, a GSM8K figure or a sanity verdict each come from a log.
+ * 16.1); so do such runs of our builds before migration 4 (run_meta without the mark). Only runs that
+ * measured nothing qualify: a `not run` task, a runtime, a GSM8K figure or a sanity verdict each come from a log.
  */
 const originalNoLogsRuns: Migration = {
   version: 9,

@@ -6,6 +6,7 @@ import type { Hardware } from '../core/hardware';
 import { TASK_GROUPS, gsm8kThreshold, hasPlots, isValidationTask, plotBenchmarkName, sanityThreshold, taskGroup, taskOrder, type TaskGroup } from '../core/tasks';
 import { nightState, passRate, sanityModelState, tallyStates, taskExists, taskState, type TaskState } from '../core/verdicts';
 import { dashed } from '../core/dates';
+import { plural } from '../core/words';
 import { parseImageTag } from '../core/image-tag';
 import type { NightChanges, StreakFacts } from '../read/history';
 import type { AlertRow, NightRows, PlotRow, TaskRow } from '../read/digest';
@@ -159,25 +160,25 @@ function perfMove(a: AlertRow): string {
   return `${a.metric}${load}: ${delta} vs ${formatBaseline(a)}`;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /**
  * The scan writes one event per metric × load; the digest, like /alerts, shows one line per
  * configuration: regressions first, biggest change first, suspects (tonight only) counted after.
  */
 function perfLines(alerts: AlertRow[]): Digest['perfRegressions'] {
-  const bySubject = new Map<string, AlertRow[]>();
-  for (const a of alerts) if (a.kind.startsWith('perf_')) bySubject.set(a.subject, [...(bySubject.get(a.subject) ?? []), a]);
-  const size = (a: AlertRow) => Math.abs(a.delta_pct ?? 0);
-  const hasRegression = (rows: AlertRow[]) => (rows.some((a) => a.kind !== 'perf_suspect') ? 0 : 1);
-  const ordered = [...bySubject.entries()].sort(([sa, a], [sb, b]) => hasRegression(a) - hasRegression(b) || sa.localeCompare(sb));
-  return ordered.map(([subject, rows]) => {
-    const regressions = rows.filter((a) => a.kind !== 'perf_suspect').sort((a, b) => size(b) - size(a));
-    const suspects = rows.filter((a) => a.kind === 'perf_suspect').sort((a, b) => size(b) - size(a));
-    const shown = (regressions.length ? regressions : suspects).slice(0, MOVES_PER_LINE);
+  const biggestFirst = (a: AlertRow, b: AlertRow) => Math.abs(b.delta_pct ?? 0) - Math.abs(a.delta_pct ?? 0);
+  const items = new Map<string, { regressions: AlertRow[]; suspects: AlertRow[] }>();
+  for (const a of alerts.filter((x) => x.kind.startsWith('perf_'))) {
+    const item = items.get(a.subject) ?? { regressions: [], suspects: [] };
+    (a.kind === 'perf_suspect' ? item.suspects : item.regressions).push(a);
+    items.set(a.subject, item);
+  }
+  // Configurations with a regression first, then those with suspects only; by name within each.
+  const ordered = [...items.entries()].sort(([sa, a], [sb, b]) => Number(!a.regressions.length) - Number(!b.regressions.length) || sa.localeCompare(sb));
+  return ordered.map(([subject, { regressions, suspects }]) => {
+    const lead = (regressions.length ? regressions : suspects).sort(biggestFirst);
     const counts = [regressions.length ? plural(regressions.length, 'regression') : '', suspects.length ? `${plural(suspects.length, 'suspect')} (tonight only)` : ''].filter(Boolean).join(', ');
-    const more = (regressions.length || suspects.length) > shown.length ? '; …' : '';
-    return { kind: regressions[0]?.kind ?? 'perf_suspect', line: `${subject}: ${counts} — ${shown.map(perfMove).join('; ')}${more}` };
+    const more = lead.length > MOVES_PER_LINE ? '; …' : '';
+    return { kind: lead[0].kind, line: `${subject}: ${counts} — ${lead.slice(0, MOVES_PER_LINE).map(perfMove).join('; ')}${more}` };
   });
 }
 

@@ -7,6 +7,7 @@ import { isHardware, type Hardware } from '../core/hardware';
 import { taskOrder } from '../core/tasks';
 import { nightState, taskExists, taskState } from '../core/verdicts';
 import { isRealDate, compactDate } from '../core/dates';
+import { plural } from '../core/words';
 import type { Db } from '../database/connection';
 import { metricDirection, type LoadMetric } from '../core/metric-names';
 import { modeOfResultDir, violates } from '../core/alert-rules';
@@ -304,7 +305,7 @@ export function formatCsvComparison(c: CsvComparison, fileA: string, fileB: stri
 export function formatRunComparison(c: RunComparison): string {
   const out = [`A: ${c.a.ref} (${c.a.overall ?? 'unknown'})`, `B: ${c.b.ref} (${c.b.overall ?? 'unknown'})`, `Provenance: ${c.verdict}`];
   out.push(table(['setting', 'A', 'B', ''], c.provenance.map((p) => [p.field, p.a ?? '—', p.b ?? '—', p.differs ? (p.setting ? 'DIFFERS' : 'differs') : ''])));
-  out.push('', `Tasks (${c.statusChanges} status change${c.statusChanges === 1 ? '' : 's'})`);
+  out.push('', `Tasks (${plural(c.statusChanges, 'status change')})`);
   out.push(
     table(
       ['task', 'A', 'B', 'change', 'GSM8K Δ (pts)', 'runtime Δ (min)'],

@@ -164,12 +164,12 @@ export interface SrtFilterOptions {
   tags: string[];
 }
 
-/** Distinct values for the sidebar. */
 /** Whether any srt-slurm run folder was ever imported. */
 export async function hasSrtRuns(db: Db): Promise<boolean> {
   return (await db.selectFrom('srt_runs').select('job_id').limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** Distinct values for the sidebar. */
 export async function srtFilterOptions(db: Db): Promise<SrtFilterOptions> {
   const distinct = async (column: 'gpu_type' | 'topology' | 'container') =>
     (await db.selectFrom('srt_runs').select(column).distinct().where(column, 'is not', null).orderBy(column).execute()).map((r) => String(r[column]));

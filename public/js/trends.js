@@ -67,7 +67,7 @@
   function statusClass(s) {
     if (s === 'pass') return 'st-pass';
     if (s === 'fail') return 'st-fail';
-    if (s === 'not run' || s === 'not_run') return 'st-notrun';
+    if (s === 'not run') return 'st-notrun';
     if (s === 'no logs') return 'st-no-logs';
     if (s === null || s === undefined) return 'st-none';
     return 'st-unknown';
@@ -98,8 +98,8 @@
       var s = history[name];
       var tr = el('tr');
       tr.appendChild(el('th', 'strip-name', name, { scope: 'row' }));
-      // The display word (state) where the server sends it; the stored status otherwise.
-      (s.state || s.status).forEach(function (st, i) {
+      // The display word per night (state), as the hardware page says it.
+      s.state.forEach(function (st, i) {
         var td = el('td');
         var a = el('a', 'strip-cell ' + statusClass(st));
         a.href = '/hardware/' + hw + '?date=' + s.dates[i];

@@ -106,14 +106,14 @@ describe('ci-dash serve over a DB written by the original system', () => {
   });
 });
 
-describe("the original's placeholder nights over the pulled DB (issue 16.1)", () => {
+describe('the pulled DB served with the log tree', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ dbPath: pulledDb('placeholders.db'), baseDir: CI_LOGS });
+    server = await startServer({ dbPath: pulledDb('pulled.db'), baseDir: CI_LOGS });
   });
   afterAll(() => server?.close());
 
-  it('a night the original recorded with every task unknown and no file in the tree reads "no logs", not "partial"', async () => {
+  it("the original's placeholder night (issue 16.1): every task unknown and no file in the tree reads \"no logs\", not \"partial\"", async () => {
     const summary = (await (await fetch(`${server.url}/api/summary/mi35x/20250916`)).json()) as { stats: { overall_status: string; state: string } };
     // The compatibility field keeps the stored word; the extension says what the night was.
     expect([summary.stats.overall_status, summary.stats.state]).toEqual(['partial', 'no logs']);
@@ -128,23 +128,16 @@ describe("the original's placeholder nights over the pulled DB (issue 16.1)", ()
     // The oldest night: a one-night grid says so in the singular.
     expect(page).toMatch(/Last 1 night <span/);
   });
-});
 
-describe('plots over the pulled DB (plot_files rows, no plot_assets) and the log tree', () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer({ dbPath: pulledDb('pulled.db'), baseDir: CI_LOGS });
-  });
-  afterAll(() => server?.close());
-
-  it('lists every night with a PNG in the tree, newest first', async () => {
+  // Plots come from plot_files rows and the tree's PNGs (the original wrote no plot_assets).
+  it('plots: lists every night with a PNG in the tree, newest first', async () => {
     for (const hw of ['mi30x', 'mi35x']) {
       const body = (await (await fetch(`${server.url}/api/available-plot-dates/${hw}`)).json()) as { dates: string[] };
       expect(body.dates, hw).toEqual(Object.keys(treePlots(hw)).sort().reverse());
     }
   });
 
-  it("a night's page shows exactly its real PNGs (rows without a file left out), and each image URL returns the file's bytes", async () => {
+  it("plots: a night's page shows exactly its real PNGs (rows without a file left out), and each image URL returns the file's bytes", async () => {
     // mi35x 20251219: rows for GROK1/GROK2 (local_path on the CI machine) and a DeepSeek `_all` row without a
     // file; the tree holds DeepSeek's `_standard` plot, which no row names.
     const expected = treePlots('mi35x')['20251219'];
@@ -162,7 +155,7 @@ describe('plots over the pulled DB (plot_files rows, no plot_assets) and the log
     }
   });
 
-  it('finds the file of every plot_files row the original wrote with a local path (the CI machine\'s) in the tree', async () => {
+  it('plots: finds the file of every plot_files row the original wrote with a local path (the CI machine\'s) in the tree', async () => {
     const rows = loadOracle().plot_files.filter((r) => r.local_path);
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) {
@@ -174,7 +167,7 @@ describe('plots over the pulled DB (plot_files rows, no plot_assets) and the log
     }
   });
 
-  it('renders each plot at the full width of its card, and a click opens the full-size image', async () => {
+  it('plots: renders each plot at the full width of its card, and a click opens the full-size image', async () => {
     const { browser, close } = await launchBrowser();
     try {
       const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1800 } });

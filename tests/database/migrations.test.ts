@@ -4,7 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDatabase, openWriter } from '../../database/connection';
-import { LATEST_SCHEMA_VERSION, currentSchemaVersion } from '../../database/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, currentSchemaVersion } from '../../database/migrations';
 import { ORIGINAL_DDL_OLD_KEY as ORIGINAL_DDL, buildOriginalDb } from '../helpers/oracle-db';
 
 const tmpDirs: string[] = [];
@@ -70,7 +70,7 @@ describe('migrations', () => {
 
   it('gives the mark to placeholder runs an older build of ours wrote (run_meta without no_logs, no cron folder), and to no run with logs', () => {
     const file = tmpDb();
-    let db = openWriter(file);
+    const db = openWriter(file);
     const run = (date: string, status: string, cronDir: number) => {
       const id = Number(db.prepare("INSERT INTO test_runs (run_date, hardware, overall_status, machine_name) VALUES (?, 'mi35x', 'partial', 'smci355-ccs-aus-m12-33')").run(date).lastInsertRowid);
       db.prepare('INSERT INTO benchmark_results (test_run_id, benchmark_name, status) VALUES (?, ?, ?)').run(id, 'Unit Tests', status);
@@ -79,10 +79,8 @@ describe('migrations', () => {
     run('20251001', 'unknown', 0); // a placeholder: nothing measured, no cron folder
     run('20251002', 'unknown', 1); // its cron folder was there: the logs said nothing decisive
     run('20251003', 'not run', 0); // `not run` comes from a log
-    // As a build before this migration left the file.
-    db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(LATEST_SCHEMA_VERSION);
-    db.close();
-    db = openWriter(file);
+    // The migration over these rows, as it runs on a file an older build left.
+    MIGRATIONS.find((m) => m.version === 9)!.up(db);
     expect(db.prepare('SELECT t.run_date, m.no_logs FROM run_meta m JOIN test_runs t ON t.id = m.test_run_id ORDER BY t.run_date').all()).toEqual([
       { run_date: '20251001', no_logs: 1 },
       { run_date: '20251002', no_logs: null },
